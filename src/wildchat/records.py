@@ -153,10 +153,15 @@ CALL_SCHEMA: Final = pa.schema(
 
 @dataclass(slots=True, frozen=True)
 class Tombstone:
-    """A withdrawn consent: its id and when it was withdrawn, nothing personal."""
+    """A deletion the corpus builder must honour, even for exports made before it.
 
-    consent_id: str
+    Either a withdrawn consent (``consent_id``, nothing personal) or a hashed IP whose calls were
+    forgotten on request (``hashed_ip``, the same pseudonym the calls carried). Exactly one is set.
+    """
+
     withdrawn_at: datetime
+    consent_id: str | None = None
+    hashed_ip: str | None = None
 
 
 # --------------------------------------------------------------------------------------------------
