@@ -8,6 +8,8 @@ from __future__ import annotations
 
 
 
+from pathlib import Path
+
 import typer
 
 app = typer.Typer(
@@ -32,7 +34,31 @@ app.add_typer(logs_app, name="logs")
 
 
 # --------------------------------------------------------------------------------------------- demo
-# (owned by the demo: `demo`)
+
+
+@app.command()
+def demo(
+    out: Path = typer.Option(Path("demo-out"), help="Folder for the demo's logs, corpus and report."),
+    shared: Path = typer.Option(
+        Path("../shared/data/public"), envvar="WILDCHAT_SHARED_DATA", help="The public samples folder."
+    ),
+    calls: int = typer.Option(300, min=1, help="About how many chat calls the simulated crowd makes."),
+    concurrency: int = typer.Option(4, min=1, help="Visitors chatting at the same time."),
+    max_tokens: int = typer.Option(48, min=1, help="Reply length cap, to keep the demo quick."),
+    port: int = typer.Option(0, help="Service port (0: a free one)."),
+    serve: bool = typer.Option(False, "--serve", help="Leave the service running at the end."),
+    upstream_url: str | None = typer.Option(None, help="Use this upstream instead of the embedded model."),
+    model: str | None = typer.Option(None, help="Model to ask for (default: the service's first)."),
+    report: bool = typer.Option(True, help="Import the public samples and write the report."),
+) -> None:
+    """Collect, curate and report on real prompts, end to end, on embedded defaults."""
+    from wildchat.demo.run import DemoOptions, run_demo
+
+    options = DemoOptions(
+        out=out, shared=shared, calls=calls, concurrency=concurrency, max_tokens=max_tokens, port=port,
+        serve=serve, upstream_url=upstream_url, model=model, report=report,
+    )
+    raise typer.Exit(run_demo(options))
 
 
 def _version_callback(value: bool) -> None:

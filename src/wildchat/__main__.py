@@ -1,0 +1,5 @@
+"""`python -m wildchat` is the `wildchat` command."""
+
+from wildchat.cli import app
+
+app()
