@@ -118,9 +118,7 @@ class ChatCall:
 
 _TS_UTC = pa.timestamp("us", tz="UTC")
 
-MESSAGE_TYPE: Final = pa.struct(
-    [("role", pa.string()), ("content", pa.string()), ("name", pa.string())]
-)
+MESSAGE_TYPE: Final = pa.struct([("role", pa.string()), ("content", pa.string()), ("name", pa.string())])
 
 #: The export schema (version EXPORT_SCHEMA_VERSION). Column order is part of the contract.
 CALL_SCHEMA: Final = pa.schema(

@@ -150,7 +150,11 @@ def _play_visitor(
 ) -> dict[str, int]:
     from openai import OpenAI
 
-    headers = {"X-Forwarded-For": plan.ip, "User-Agent": plan.user_agent, "Accept-Language": plan.accept_language}
+    headers = {
+        "X-Forwarded-For": plan.ip,
+        "User-Agent": plan.user_agent,
+        "Accept-Language": plan.accept_language,
+    }
     with httpx.Client(base_url=base_url, headers=headers, timeout=60) as http:
         terms = http.get("/consent").raise_for_status().json()
         key = (

@@ -12,6 +12,7 @@ the demo only composes the commands and reads the files they write.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -113,17 +114,24 @@ def run_demo(options: DemoOptions) -> int:
                     reports.append(target)
                 else:
                     console.print(f"[yellow]skipping {folder}: {source} not found[/]")
-            names = ["This demo", *(name for folder, _f, _fmt, name in PUBLIC_SAMPLES if (public / folder).is_dir())]
-            _wildchat("report", *map(str, reports), "--out", str(report), *sum((["--name", n] for n in names), []))
+            names = [
+                "This demo",
+                *(name for folder, _f, _fmt, name in PUBLIC_SAMPLES if (public / folder).is_dir()),
+            ]
+            _wildchat(
+                "report",
+                *map(str, reports),
+                "--out",
+                str(report),
+                *(arg for name in names for arg in ("--name", name)),
+            )
 
         console.rule("[bold]summary")
         _print_summary(corpus, base, data_dir, report if options.report else None, time.monotonic() - started)
         if options.serve:
             console.print(f"\nThe service keeps running at [bold]{base}/[/] — press Ctrl-C to stop it.")
-            try:
+            with contextlib.suppress(KeyboardInterrupt):
                 server.wait()
-            except KeyboardInterrupt:
-                pass
         return 0
     finally:
         _stop(server)
@@ -195,13 +203,18 @@ def _free_port() -> int:
 
 def _progress() -> Progress:
     return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
         console=console,
     )
 
 
 def _print_summary(corpus: Path, base: str, data_dir: Path, report: Path | None, elapsed_s: float) -> None:
-    table = corpus_io.read_corpus(corpus, columns=["conversation", "hashed_ip", "language", "country", "toxic", "redacted"])
+    table = corpus_io.read_corpus(
+        corpus, columns=["conversation", "hashed_ip", "language", "country", "toxic", "redacted"]
+    )
     summary = Table(show_header=False)
     summary.add_row("conversations", f"{table.num_rows:,}")
     summary.add_row("users (distinct hashed IPs)", f"{pc.count_distinct(table['hashed_ip']).as_py():,}")

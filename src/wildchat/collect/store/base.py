@@ -18,6 +18,10 @@ from typing import Protocol
 from wildchat.records import ChatCall, Tombstone
 
 
+class StoreError(Exception):
+    """A store problem with a message fit for an operator (bad URL, missing file, unreachable server)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Consent:
     consent_id: str
@@ -45,17 +49,26 @@ class LogStore(Protocol):
         """Delete every call of the consent, revoke it, leave a tombstone; return calls deleted."""
 
     # calls ---------------------------------------------------------------------------------------
-    def append_calls(self, calls: Sequence[ChatCall]) -> None:
-        """Insert and commit durably (fsync'd) before returning."""
+    def append_calls(self, calls: Sequence[ChatCall]) -> int:
+        """Insert in one transaction and commit durably (fsync'd) before returning; return how many were stored.
+
+        Calls of a consent that is already withdrawn are dropped (a request that was in flight while
+        its user withdrew must not outlive the withdrawal); a ``call_id`` stored before is skipped, so a
+        batch can be retried safely.
+        """
 
     def count_calls(self) -> int: ...
 
     def iter_calls(
         self, since: datetime | None = None, until: datetime | None = None, batch_size: int = 1000
     ) -> Iterator[list[ChatCall]]:
-        """Calls in ``received_at`` order, in batches, without loading the whole store."""
+        """Calls in ``received_at`` order (ties by ``call_id``), in batches, without loading the whole store.
+
+        ``since`` is inclusive, ``until`` exclusive.
+        """
 
     def forget_hashed_ip(self, hashed_ip: str, at: datetime) -> int:
         """Delete every call from that hashed IP (a request that arrived by email); return the count."""
 
-    def tombstones(self) -> list[Tombstone]: ...
+    def tombstones(self) -> list[Tombstone]:
+        """Every tombstone, oldest first."""
