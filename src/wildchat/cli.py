@@ -6,8 +6,6 @@ command only loads what it needs.
 
 from __future__ import annotations
 
-
-
 from pathlib import Path
 
 import typer
@@ -31,6 +29,49 @@ app.add_typer(logs_app, name="logs")
 
 # ------------------------------------------------------------------------------------------ analyze
 # (owned by the analyze stage: `import`, `report`)
+
+
+@app.command("import")
+def import_corpus(
+    inputs: list[Path] = typer.Argument(
+        ..., help="Input files or folders: JSON arrays, JSON Lines, CSV or Parquet (folders: all such files)."
+    ),
+    format_name: str = typer.Option(
+        ...,
+        "--format",
+        "-f",
+        help="Source format: wildchat, wildchat-metadata, lmsys, sharegpt, oasst, alpaca, dolly.",
+    ),
+    out: Path = typer.Option(
+        ..., "--out", help="Corpus folder to write; replaced only if the import succeeds."
+    ),
+    oasst_paths: str = typer.Option(
+        "all", help="OpenAssistant trees: 'all' (one conversation per branch) or 'best' (best-ranked path)."
+    ),
+    shard_rows: int = typer.Option(50_000, min=1, help="Conversations per Parquet shard."),
+    progress: bool = typer.Option(True, help="Show progress on stderr."),
+) -> None:
+    """Convert a public corpus into our corpus format (WildChat-1M's schema); see docs/importers.md."""
+    from wildchat.analyze.importers import ImportFailed, ImportOptions, run_import
+
+    try:
+        result = run_import(
+            format_name,
+            inputs,
+            out,
+            ImportOptions(oasst_paths=oasst_paths),
+            shard_rows,
+            show_progress=progress,
+        )
+    except ImportFailed as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"imported {result.conversations:,} conversations into {result.out_dir} ({result.shards} shards)"
+    )
 
 
 # --------------------------------------------------------------------------------------------- demo

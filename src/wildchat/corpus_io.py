@@ -136,6 +136,8 @@ class DatasetCard:
     sources: Sequence[str] = field(default_factory=list)
     notes: Sequence[str] = field(default_factory=list)
     credit_dbip: bool = True
+    #: The licence as a source states it (imported corpora); None means ours, still to be chosen.
+    license_note: str | None = None
 
 
 def write_card(corpus_dir: Path, card: DatasetCard) -> Path:
@@ -183,12 +185,15 @@ def render_card(card: DatasetCard) -> str:
         lines += ["## Sources", "", *(f"- {s}" for s in card.sources), ""]
     if card.notes:
         lines += ["## Notes", "", *(f"- {n}" for n in card.notes), ""]
-    lines += [
-        "## Licence",
-        "",
-        f"Licence: `{card.license}` (placeholder: the operator sets the corpus licence before publishing).",
-        "",
-    ]
+    if card.license_note is not None:
+        lines += ["## Licence", "", f"Licence: `{card.license}`. {card.license_note}", ""]
+    else:
+        lines += [
+            "## Licence",
+            "",
+            f"Licence: `{card.license}` (placeholder: the operator sets the corpus licence before publishing).",
+            "",
+        ]
     if card.credit_dbip:
         lines += ["## Attribution", "", DBIP_CREDIT, ""]
     return "\n".join(lines)

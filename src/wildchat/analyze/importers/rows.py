@@ -1,0 +1,158 @@
+"""Building CORPUS_SCHEMA rows: turns, conversations, and WildChat's moderation structs.
+
+Rows are plain dicts (not ``records.Conversation``) because imported corpora lack fields that our own
+corpus always has: what a source does not say stays null (model, timestamp, toxic, redacted, ...), and
+the moderation lists stay empty when that classifier never ran on the source.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from wildchat.analyze.importers.base import MalformedInput, Record, Where
+from wildchat.analyze.importers.fields import as_object, opt_float
+from wildchat.records import DETOXIFY_LABELS, MODERATION_CATEGORIES
+
+#: The OpenAI moderation API's original slash/hyphen names and the underscore aliases later versions
+#: added. WildChat-1M stores both spellings; sources may carry either one, or both.
+_ALIAS_PAIRS = (
+    ("harassment/threatening", "harassment_threatening"),
+    ("hate/threatening", "hate_threatening"),
+    ("self-harm", "self_harm"),
+    ("self-harm/instructions", "self_harm_instructions"),
+    ("self-harm/intent", "self_harm_intent"),
+    ("sexual/minors", "sexual_minors"),
+    ("violence/graphic", "violence_graphic"),
+)
+_OTHER_SPELLING = {a: b for a, b in _ALIAS_PAIRS} | {b: a for a, b in _ALIAS_PAIRS}
+
+
+def location_id(record: Record) -> str:
+    """A stable id for a record that has none: its file name and line (or element/row) number."""
+    where = record.where
+    position = where.row if where.row is not None else where.line
+    return f"{where.file.name}:{position}"
+
+
+def turn_row(
+    role: str,
+    content: str,
+    *,
+    language: str | None = None,
+    redacted: bool | None = None,
+    toxic: bool | None = None,
+    turn_identifier: int | None = None,
+    timestamp: datetime | None = None,
+    hashed_ip: str | None = None,
+    state: str | None = None,
+    country: str | None = None,
+    header: dict[str, str | None] | None = None,
+) -> dict[str, Any]:
+    return {
+        "content": content,
+        "country": country,
+        "hashed_ip": hashed_ip,
+        "header": header,
+        "language": language,
+        "redacted": redacted,
+        "role": role,
+        "state": state,
+        "timestamp": timestamp,
+        "toxic": toxic,
+        "turn_identifier": turn_identifier,
+    }
+
+
+def conversation_row(
+    *,
+    conversation_id: str,
+    conversation: list[dict[str, Any]],
+    turn: int | None = None,
+    conversation_hash: str | None = None,
+    model: str | None = None,
+    timestamp: datetime | None = None,
+    language: str | None = None,
+    openai_moderation: list[dict[str, Any]] | None = None,
+    detoxify_moderation: list[dict[str, float | None]] | None = None,
+    toxic: bool | None = None,
+    redacted: bool | None = None,
+    state: str | None = None,
+    country: str | None = None,
+    hashed_ip: str | None = None,
+    header: dict[str, str | None] | None = None,
+) -> dict[str, Any]:
+    """One corpus row; ``turn`` defaults to the number of user turns, as WildChat counts it."""
+    if turn is None:
+        turn = sum(1 for t in conversation if t["role"] == "user")
+    return {
+        "conversation_hash": conversation_hash,
+        "model": model,
+        "timestamp": timestamp,
+        "conversation": conversation,
+        "turn": turn,
+        "language": language,
+        "openai_moderation": openai_moderation or [],
+        "detoxify_moderation": detoxify_moderation or [],
+        "toxic": toxic,
+        "redacted": redacted,
+        "state": state,
+        "country": country,
+        "hashed_ip": hashed_ip,
+        "header": header,
+        "conversation_id": conversation_id,
+    }
+
+
+def openai_moderation_entry(value: Any, field: str, where: Where) -> dict[str, Any]:
+    """One turn's OpenAI moderation result with all 18 categories of ``MODERATION_CATEGORIES`` filled.
+
+    A category missing under one spelling takes the value of the other spelling; one missing under both
+    stays null.
+    """
+    entry = as_object(value, field, where)
+    categories = as_object(entry.get("categories") or {}, f"{field}.categories", where)
+    scores = as_object(entry.get("category_scores") or {}, f"{field}.category_scores", where)
+    flagged = entry.get("flagged")
+    if flagged is not None and not isinstance(flagged, bool):
+        raise MalformedInput(where, f"{field}.flagged", f"must be a boolean, got {flagged!r}")
+    filled_categories: dict[str, bool | None] = {}
+    filled_scores: dict[str, float | None] = {}
+    for name in MODERATION_CATEGORIES:
+        flag = _either_spelling(categories, name)
+        if flag is not None and not isinstance(flag, bool):
+            raise MalformedInput(where, f"{field}.categories.{name}", f"must be a boolean, got {flag!r}")
+        filled_categories[name] = flag
+        filled_scores[name] = opt_float(
+            _either_spelling(scores, name), f"{field}.category_scores.{name}", where
+        )
+    if flagged is None and any(filled_categories.values()):
+        flagged = True  # the API flags exactly when a category is set
+    return {"categories": filled_categories, "category_scores": filled_scores, "flagged": flagged}
+
+
+def _either_spelling(values: dict[str, Any], name: str) -> Any:
+    value = values.get(name)
+    if value is None and name in _OTHER_SPELLING:
+        value = values.get(_OTHER_SPELLING[name])
+    return value
+
+
+def detoxify_entry(value: Any, field: str, where: Where) -> dict[str, float | None]:
+    """One turn's Detoxify scores, every label of ``DETOXIFY_LABELS`` present (null where absent)."""
+    entry = as_object(value, field, where)
+    return {label: opt_float(entry.get(label), f"{field}.{label}", where) for label in DETOXIFY_LABELS}
+
+
+def header_struct(value: Any, field: str, where: Where) -> dict[str, str | None] | None:
+    """WildChat's ``header`` struct (accept-language, user-agent); other request headers are dropped."""
+    if value is None:
+        return None
+    header = as_object(value, field, where)
+    out: dict[str, str | None] = {}
+    for key in ("accept-language", "user-agent"):
+        item = header.get(key)
+        if item is not None and not isinstance(item, str):
+            raise MalformedInput(where, f"{field}.{key}", f"must be a string, got {item!r}")
+        out[key] = item
+    return out
