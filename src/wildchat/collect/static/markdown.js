@@ -39,7 +39,7 @@
     a.href = href;
     a.rel = "noopener noreferrer nofollow ugc";
     a.target = "_blank";
-    inline(label, a);
+    inline(label, a, true); // no links inside a link
     return a;
   }
 
@@ -59,7 +59,7 @@
     "g",
   );
 
-  function inline(text, parent) {
+  function inline(text, parent, inLink = false) {
     const re = new RegExp(INLINE.source, "g");
     let last = 0;
     let m;
@@ -74,15 +74,15 @@
       if (m[1] !== undefined) parent.append(m[1]);
       else if (m[2] !== undefined) parent.append(el("code", "", m[3].replace(/^ (.*) $/s, "$1")));
       else if (m[4] !== undefined) {
-        const href = safeHref(m[6]);
+        const href = inLink ? null : safeHref(m[6]);
         const label = m[4] === "!" ? `[image: ${m[5] || m[6]}]` : m[5] || m[6];
         if (href) parent.append(link(href, label));
         else parent.append(m[0]);
-      } else if (m[7] !== undefined) inline(m[8], parent.appendChild(el("strong")));
-      else if (m[9] !== undefined) inline(m[10], parent.appendChild(el("em")));
-      else if (m[11] !== undefined) inline(m[11], parent.appendChild(el("del")));
+      } else if (m[7] !== undefined) inline(m[8], parent.appendChild(el("strong")), inLink);
+      else if (m[9] !== undefined) inline(m[10], parent.appendChild(el("em")), inLink);
+      else if (m[11] !== undefined) inline(m[11], parent.appendChild(el("del")), inLink);
       else if (m[12] !== undefined) {
-        const href = safeHref(m[12]);
+        const href = inLink ? null : safeHref(m[12]);
         if (href) parent.append(link(href, m[12]));
         else parent.append(m[12]);
       } else parent.append(el("br"));
