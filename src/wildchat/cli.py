@@ -23,6 +23,42 @@ app.add_typer(logs_app, name="logs")
 # (owned by the collect stage: `serve`, `logs export`, `logs forget`)
 
 
+@app.command()
+def serve(
+    host: str = typer.Option(None, help="Address to listen on (default: 127.0.0.1)."),
+    port: int = typer.Option(None, help="Port to listen on (default: 8000)."),
+    data_dir: Path = typer.Option(None, help="Data directory (store, salt) (default: ./wildchat-data)."),
+    db: str = typer.Option(None, help="Store URL (default: sqlite:///<data-dir>/logs.sqlite3), or postgresql://…"),
+    upstream_url: str = typer.Option(None, help="OpenAI-compatible base URL (…/v1) (default: embedded SmolLM2)."),
+    upstream_key: str = typer.Option(None, help="API key for the upstream (better: WILDCHAT_UPSTREAM_KEY)."),
+    models: str = typer.Option(None, help="Allowed models, comma-separated (default: the upstream's list)."),
+    trusted_proxies: str = typer.Option(None, help="CIDRs whose X-Forwarded-For is honoured, comma-separated."),
+    headers: str = typer.Option(None, help="Request headers to record (default: user-agent,accept-language)."),
+    terms_file: Path = typer.Option(None, help="Consent terms text file (default: the packaged terms)."),
+    terms_version: str = typer.Option(None, help="Terms version (default: the file's terms_version line)."),
+    rate_limit_key: float = typer.Option(None, help="Requests per minute per consent key (0: off) (default: 60)."),
+    rate_limit_ip: float = typer.Option(None, help="Requests per minute per hashed IP (0: off) (default: 300)."),
+    rate_limit_consent: float = typer.Option(None, help="New consents per minute per hashed IP (default: 10)."),
+    max_body_bytes: int = typer.Option(None, help="Largest request body accepted (default: 1000000)."),
+    upstream_timeout_s: float = typer.Option(None, help="Longest upstream silence, seconds (default: 120)."),
+    max_tokens_cap: int = typer.Option(None, help="Cap on max_tokens per call (default: none)."),
+    salt_file: Path = typer.Option(None, help="IP-hash salt file (default: <data-dir>/salt, created once)."),
+    geoip_mmdb: Path = typer.Option(None, help="GeoLite2-City .mmdb (default: bundled DB-IP City Lite)."),
+    log_level: str = typer.Option(None, help="critical|error|warning|info|debug (default: info)."),
+) -> None:
+    """Run the consented chat gateway (OpenAI-compatible API, chat page, logging). Env: WILDCHAT_*."""
+    given = dict(locals())  # the flags, None where not given (env and .env fill those)
+    from wildchat.collect.server import serve as run_server
+    from wildchat.collect.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings(**given)
+    except SettingsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    raise typer.Exit(run_server(settings))
+
+
 # ------------------------------------------------------------------------------------------- curate
 # (owned by the curate stage: `build`)
 
