@@ -55,7 +55,7 @@ class GeoLocator:
         self.database = database if database is not None else bundled_database()
         try:
             self._reader = maxminddb.open_database(str(self.database), maxminddb.MODE_MMAP)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, maxminddb.InvalidDatabaseError) as exc:
             raise GeoError(f"cannot open the geolocation database {self.database}: {exc}") from exc
         self.lookup = lru_cache(maxsize=cache_size)(self._lookup)
 
