@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from wildchat.analyze.importers.base import ImportOptions, ImportStats, Record, RecordImporter
+from wildchat.analyze.importers.base import ImportOptions, ImportStats, MalformedInput, Record, RecordImporter
 from wildchat.analyze.importers.fields import opt_bool, opt_int, opt_str, opt_timestamp, req_str
 from wildchat.analyze.importers.rows import conversation_row
 from wildchat.analyze.importers.wildchat import WILDCHAT_SOURCE
@@ -30,6 +30,8 @@ class WildChatMetadataImporter(RecordImporter):
         data, where = record.data, record.where
         key = "conversation_hash" if "conversation_hash" in data else "conversation_id"
         conversation_hash = req_str(data, key, where)
+        if not conversation_hash.strip():
+            raise MalformedInput(where, key, "is empty")
         toxic_key = "toxic" if "toxic" in data else "toxicity_flag"
         return [
             conversation_row(
