@@ -7,8 +7,14 @@ command only loads what it needs.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from wildchat.collect.store import LogStore
 
 app = typer.Typer(
     help="Collect consented chatbot conversations, curate them into a WildChat-schema corpus, analyze it.",
@@ -57,6 +63,91 @@ def serve(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     raise typer.Exit(run_server(settings))
+
+
+_DATA_DIR_OPTION = typer.Option(
+    Path("wildchat-data"),
+    "--data-dir",
+    envvar="WILDCHAT_DATA_DIR",
+    help="Data directory holding logs.sqlite3.",
+)
+_DB_OPTION = typer.Option(
+    None,
+    "--db",
+    envvar="WILDCHAT_DB",
+    help="Store URL (default: sqlite:///<data-dir>/logs.sqlite3), or postgresql://…",
+)
+
+
+def _open_logs(data_dir: Path, db: str | None) -> LogStore:
+    """The existing store named by --db, or the data directory's SQLite file; exits 2 with a message."""
+    from wildchat.collect.store import StoreError, open_store, sqlite_url
+
+    try:
+        store = open_store(db or sqlite_url(data_dir / "logs.sqlite3"), create=False)
+        store.migrate()
+    except StoreError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    return store
+
+
+def _utc_option(value: str | None, flag: str) -> datetime | None:
+    from datetime import datetime
+
+    from wildchat.records import as_utc
+
+    if value is None:
+        return None
+    try:
+        return as_utc(datetime.fromisoformat(value))
+    except ValueError:
+        message = f"{value!r} is not an ISO-8601 date or time (naive means UTC)"
+        raise typer.BadParameter(message, param_hint=flag) from None
+
+
+@logs_app.command("export")
+def logs_export(
+    out: Path = typer.Option(..., "--out", help="Target file: .parquet or .jsonl (written atomically)."),
+    data_dir: Path = _DATA_DIR_OPTION,
+    db: str = _DB_OPTION,
+    since: str = typer.Option(None, help="Only calls received at or after this ISO time (UTC if naive)."),
+    until: str = typer.Option(None, help="Only calls received before this ISO time (UTC if naive)."),
+    progress: bool = typer.Option(True, help="Show progress on stderr."),
+) -> None:
+    """Export logged calls in the documented export schema (docs/export-schema.md) for `wildchat build`."""
+    from wildchat.collect.export import ExportError, export_calls
+
+    since_at, until_at = _utc_option(since, "--since"), _utc_option(until, "--until")
+    store = _open_logs(data_dir, db)
+    try:
+        result = export_calls(store, out, since=since_at, until=until_at, progress=progress)
+    except ExportError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        store.close()
+    typer.echo(f"exported {result.calls} calls from {store.url} to {result.path} ({result.format})")
+
+
+@logs_app.command("forget")
+def logs_forget(
+    hashed_ip: str = typer.Option(..., "--hashed-ip", help="The hashed_ip to forget (64 hex digits)."),
+    data_dir: Path = _DATA_DIR_OPTION,
+    db: str = _DB_OPTION,
+) -> None:
+    """Delete every call from one hashed IP (a request by email) and leave a tombstone for the corpus builder."""
+    import re
+    from datetime import UTC, datetime
+
+    if re.fullmatch(r"[0-9a-f]{64}", hashed_ip) is None:
+        raise typer.BadParameter("expected 64 lower-case hex digits (HMAC-SHA256)", param_hint="--hashed-ip")
+    store = _open_logs(data_dir, db)
+    try:
+        deleted = store.forget_hashed_ip(hashed_ip, datetime.now(UTC))
+    finally:
+        store.close()
+    typer.echo(f"deleted {deleted} calls from hashed IP {hashed_ip} in {store.url}; tombstone written")
 
 
 # ------------------------------------------------------------------------------------------- curate
