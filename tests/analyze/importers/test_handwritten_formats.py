@@ -322,3 +322,18 @@ def test_oasst_flat_table_needs_trees_contiguous(tmp_path: Path) -> None:
         run_import("oasst", [source], tmp_path / "out")
     assert str(caught.value).startswith(f"{source}:8: field 'message_tree_id': tree T1 appeared earlier")
     assert not (tmp_path / "out").exists()
+
+
+def test_oasst_flat_table_from_parquet_with_float_ranks(tmp_path: Path) -> None:
+    """The Hugging Face oasst1 Parquet stores ``rank`` as float64 with NaN where unranked."""
+    messages = oasst_flat_messages()
+    for message in messages:
+        message["rank"] = float("nan") if message["rank"] is None else float(message["rank"])
+        message.pop("emojis"), message.pop("labels")
+    source = tmp_path / "train-00000-of-00001.parquet"
+    pq.write_table(pa.Table.from_pylist(messages), source)
+    assert pa.types.is_floating(pq.read_schema(source).field("rank").type)
+    run_import("oasst", [source], tmp_path / "out", ImportOptions(oasst_paths="best"))
+    (row,) = read_rows(tmp_path / "out")
+    assert [t["content"] for t in row["conversation"]][1] == "Una planta leñosa."  # rank 0.0 wins
+    assert row["conversation_id"] == "A4"

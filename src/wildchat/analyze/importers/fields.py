@@ -96,9 +96,10 @@ def opt_bool(data: dict[str, Any], field: str, where: Where) -> bool | None:
 
 
 def opt_int(data: dict[str, Any], field: str, where: Where) -> int | None:
-    """An integer; CSV's digit strings count too, empty is null."""
+    """An integer; CSV's digit strings and whole floats count too (pandas stores integer columns with
+    gaps as float64, NaN for the gaps, as in OpenAssistant's Parquet ``rank``); empty and NaN are null."""
     value = _get(data, field, where, required=False)
-    if value is None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, bool):
         raise MalformedInput(where, field, f"must be an integer, got {value!r}")
