@@ -1,0 +1,129 @@
+"""Presidio's analyzer, set up to run offline: a blank spaCy pipeline, our recognizers, no downloads.
+
+Presidio's default engine loads ``en_core_web_lg`` and downloads it when missing; here nothing is ever
+downloaded. The NLP engine wraps ``spacy.blank("en")`` (a tokenizer, no model), and named-entity recognition
+(PERSON, LOCATION) joins only when a spaCy pipeline with an ``ner`` component is already installed: the one
+named by ``WILDCHAT_PII_SPACY_MODEL`` (``none`` turns NER off), else the first installed of ``NER_MODELS``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from functools import lru_cache
+
+import spacy
+import tldextract
+from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry, RecognizerResult
+from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
+from presidio_analyzer.nlp_engine import NlpArtifacts, SpacyNlpEngine
+from presidio_analyzer.predefined_recognizers import (
+    CreditCardRecognizer,
+    CryptoRecognizer,
+    EmailRecognizer,
+    IbanRecognizer,
+    IpRecognizer,
+    SpacyRecognizer,
+)
+
+from wildchat.curate.pii.entities import NER_ENTITIES
+from wildchat.curate.pii.phones import PhoneRecognizer
+from wildchat.curate.pii.secrets import secret_recognizers
+from wildchat.curate.pii.ssn import ssn_recognizer
+
+log = logging.getLogger(__name__)
+
+LANGUAGE = "en"  # Presidio's language key; our recognizers are language-independent patterns.
+MODEL_ENV = "WILDCHAT_PII_SPACY_MODEL"
+NER_MODELS = ("en_core_web_lg", "en_core_web_md", "en_core_web_sm")
+
+
+class LocalSpacyNlpEngine(SpacyNlpEngine):  # type: ignore[misc]
+    """Presidio's spaCy engine over an installed pipeline or ``spacy.blank``; its ``load`` never downloads."""
+
+    def __init__(self, model_name: str | None) -> None:
+        super().__init__(models=[{"lang_code": LANGUAGE, "model_name": model_name or "blank"}])
+        self.model_name = model_name
+
+    def load(self) -> None:
+        if self.model_name is None:
+            self.nlp = {LANGUAGE: spacy.blank(LANGUAGE)}  # type: ignore[assignment]
+        else:
+            # Only the NER component is needed; the rest of the pipeline only costs time.
+            keep = {"tok2vec", "ner", "transformer"}
+            pipeline = spacy.load(self.model_name)
+            self.nlp = {LANGUAGE: pipeline}  # type: ignore[assignment]
+            for name in list(pipeline.pipe_names):
+                if name not in keep:
+                    pipeline.disable_pipe(name)
+
+
+class NoContextEnhancer(ContextAwareEnhancer):  # type: ignore[misc]
+    """Our recognizers check their context themselves; Presidio's lemma-based boost would only add time."""
+
+    def __init__(self) -> None:
+        super().__init__(0.0, 0.0, 0, 0)
+
+    def enhance_using_context(
+        self,
+        text: str,
+        raw_results: list[RecognizerResult],
+        nlp_artifacts: NlpArtifacts,
+        recognizers: list[EntityRecognizer],
+        context: list[str] | None = None,
+    ) -> list[RecognizerResult]:
+        return raw_results
+
+
+@lru_cache(maxsize=1)
+def _offline_tld_extract() -> tldextract.TLDExtract:
+    # The bundled public-suffix snapshot only: tldextract's default fetches the list over the network.
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+class OfflineEmailRecognizer(EmailRecognizer):  # type: ignore[misc]
+    """Presidio's email recognizer with its TLD check served from the bundled suffix list."""
+
+    def validate_result(self, pattern_text: str) -> bool:
+        return bool(_offline_tld_extract()(pattern_text).suffix)
+
+
+def installed_ner_model() -> str | None:
+    """The spaCy pipeline to use for NER, or None; never downloads."""
+    chosen = os.environ.get(MODEL_ENV, "").strip()
+    if chosen.lower() == "none":
+        return None
+    for name in (chosen,) if chosen else NER_MODELS:
+        if spacy.util.is_package(name):
+            return name
+    if chosen:
+        log.warning(
+            "%s=%s is not an installed spaCy package; PII redaction runs without NER", MODEL_ENV, chosen
+        )
+    return None
+
+
+def build_analyzer(ner_model: str | None) -> AnalyzerEngine:
+    """An analyzer with Presidio's validated pattern recognizers, ours, and NER if ``ner_model`` is given."""
+    recognizers: list[EntityRecognizer] = [
+        OfflineEmailRecognizer(),
+        CreditCardRecognizer(),
+        IbanRecognizer(),
+        IpRecognizer(),
+        CryptoRecognizer(),
+        PhoneRecognizer(),
+        ssn_recognizer(),
+        *secret_recognizers(),
+    ]
+    if ner_model is not None:
+        recognizers.append(SpacyRecognizer(supported_entities=list(NER_ENTITIES)))
+        log.info("PII redaction: named-entity recognition with spaCy pipeline %s", ner_model)
+    else:
+        log.info("PII redaction: no spaCy NER pipeline installed; names and addresses are not redacted")
+    registry = RecognizerRegistry(recognizers=recognizers, supported_languages=[LANGUAGE])
+    return AnalyzerEngine(
+        registry=registry,
+        nlp_engine=LocalSpacyNlpEngine(ner_model),
+        supported_languages=[LANGUAGE],
+        context_aware_enhancer=NoContextEnhancer(),
+    )

@@ -1,0 +1,107 @@
+"""Phone numbers in international and local formats, without firing on every long number.
+
+Presidio's ``PhoneRecognizer`` asks ``phonenumbers`` whether a digit run is a valid number in a few regions;
+across the world's numbering plans almost any 8-11 digit run is valid somewhere (Germany alone accepts most),
+so validity cannot be the evidence. A candidate is accepted when it is written internationally (``+`` or
+``00``) and valid, or when it is valid in some region AND either a phone word stands nearby (any of the
+languages in ``context``) or it is laid out like a phone number (an area code in parentheses, groups of
+2-5 digits, a national trunk ``0``), with no word nearby saying it is an order, ticket, ISBN or version.
+"""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
+
+from wildchat.curate.pii import context
+from wildchat.curate.pii.entities import PHONE_NUMBER
+
+# A run of digits with single separators, optionally led by + / 00 and an area code in parentheses.
+# It may not start or end inside a longer token (a hash, a URL, a decimal, a larger digit run).
+CANDIDATE = re.compile(
+    r"(?<![A-Za-z0-9_+#/.=:@$€£¥\-])(?<!\d[ .\-])"
+    r"(?:\+\s?|\b00\s?)?\(?\d(?:[ \u00a0.\-]?\(?\d|\)[ \u00a0\-]?\d|[ \u00a0]\(\d)*"
+    r"(?![A-Za-z0-9_%/#]|[ \u00a0().\-]?\d|[.,:]\d)"
+)
+
+# National numbering plans tried for numbers written without a country code: the regions of the
+# languages WildChat sees most. Order only changes speed (the first valid region ends the search).
+REGIONS = (
+    "US", "GB", "CN", "RU", "DE", "FR", "ES", "IT", "BR", "PT", "MX", "JP", "KR", "IN", "TR", "PL",
+    "NL", "UA", "SA", "AE", "EG", "ID", "VN", "TW", "HK", "AR", "CO", "CA", "AU",
+)  # fmt: skip
+
+_DATE = re.compile(r"(?:19|20)\d\d[-./ ](?:0?[1-9]|1[0-2])[-./ ](?:0?[1-9]|[12]\d|3[01])\b")
+_DATE_DMY = re.compile(r"(?:0?[1-9]|[12]\d|3[01])[-./](?:0?[1-9]|1[0-2])[-./](?:19|20)?\d\d")
+_DOTTED_QUAD = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")  # an IPv4 address or a version, never a phone
+_THOUSANDS = re.compile(r"\d{1,3}(?:[ \u00a0.]\d{3})+")
+_GROUPS = re.compile(r"\d+")
+
+
+def _valid_somewhere(candidate: str, international: bool) -> bool:
+    regions: tuple[str | None, ...] = (None,) if international else REGIONS
+    for region in regions:
+        try:
+            number = phonenumbers.parse(candidate, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return True
+    return False
+
+
+def _laid_out_like_phone(candidate: str) -> bool:
+    """An area code in parentheses, or 3+ digit groups of phone-like sizes, or a trunk-0 national form."""
+    if "(" in candidate:
+        return True
+    groups = _GROUPS.findall(candidate)
+    if len(groups) >= 3:
+        first, rest = groups[0], groups[1:]
+        return 1 <= len(first) <= 5 and all(2 <= len(g) <= 5 for g in rest)
+    return len(groups) == 2 and groups[0].startswith("0") and len(groups[0]) <= 5 and "." not in candidate
+
+
+def is_phone(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` (a ``CANDIDATE`` match) is a phone number; see the module docstring."""
+    candidate = text[start:end]
+    digits = sum(c.isdigit() for c in candidate)
+    international = candidate.startswith("+") or candidate.startswith("00")
+    if not 7 <= digits <= 15 or (international and digits < 8):
+        return False
+    if _DATE.match(candidate) or _DATE_DMY.fullmatch(candidate) or _DOTTED_QUAD.fullmatch(candidate):
+        return False
+    if international:
+        written = "+" + candidate[2:] if candidate.startswith("00") else candidate
+        return _valid_somewhere(written, international=True)
+    worded = context.says_phone(text, start, end)
+    if not worded:
+        if context.says_not_phone(text, start) or _THOUSANDS.fullmatch(candidate):
+            return False
+        if not _laid_out_like_phone(candidate):
+            return False
+    return _valid_somewhere(candidate, international=False)
+
+
+class PhoneRecognizer(EntityRecognizer):  # type: ignore[misc]
+    """Presidio recognizer for ``PHONE_NUMBER`` using the rules above."""
+
+    def __init__(self) -> None:
+        super().__init__(supported_entities=[PHONE_NUMBER], name="WildchatPhoneRecognizer")
+
+    def load(self) -> None:
+        """Nothing to load: ``phonenumbers`` metadata loads lazily per region."""
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
+    ) -> list[RecognizerResult]:
+        if entities and PHONE_NUMBER not in entities:
+            return []
+        results = []
+        for match in CANDIDATE.finditer(text):
+            start, end = match.span()
+            if is_phone(text, start, end):
+                results.append(RecognizerResult(PHONE_NUMBER, start, end, 0.9))
+        return results

@@ -1,0 +1,76 @@
+"""The redactor's contract: placeholders, entity lists, batching, idempotence, multilingual text."""
+
+from __future__ import annotations
+
+import re
+
+from wildchat.curate.pii import Redactor, placeholder
+from wildchat.curate.pii.evaluation import Case
+from wildchat.curate.pii.screen import triggered_entities
+
+PLACEHOLDER = re.compile(r"<PRESIDIO_ANONYMIZED_[A-Z_]+>")
+
+
+def test_placeholder_format_is_wildchats() -> None:
+    assert placeholder("EMAIL_ADDRESS") == "<PRESIDIO_ANONYMIZED_EMAIL_ADDRESS>"
+
+
+def test_entities_listed_in_text_order(redactor: Redactor) -> None:
+    [result] = redactor.redact(["call +44 20 7946 0958 or mail a.b@example.org, card 4111 1111 1111 1111"])
+    assert result.entities == ["PHONE_NUMBER", "EMAIL_ADDRESS", "CREDIT_CARD"]
+    assert result.text == (
+        "call <PRESIDIO_ANONYMIZED_PHONE_NUMBER> or mail <PRESIDIO_ANONYMIZED_EMAIL_ADDRESS>, "
+        "card <PRESIDIO_ANONYMIZED_CREDIT_CARD>"
+    )
+
+
+def test_untouched_texts_come_back_identical(redactor: Redactor) -> None:
+    texts = ["", "hello", "写一首诗", "2 + 2 = 4", "x" * 5000]
+    assert [(r.text, r.entities) for r in redactor.redact(texts)] == [(t, []) for t in texts]
+
+
+def test_batch_equals_one_by_one(redactor: Redactor, eval_cases: list[Case]) -> None:
+    texts = [c.text for c in eval_cases[:60]]
+    assert redactor.redact(texts) == [redactor.redact([t])[0] for t in texts]
+
+
+def test_redacting_redacted_text_changes_nothing(redactor: Redactor, eval_cases: list[Case]) -> None:
+    once = redactor.redact([c.text for c in eval_cases])
+    assert sum(bool(r.entities) for r in once) >= 100
+    twice = redactor.redact([r.text for r in once])
+    assert [r.text for r in twice] == [r.text for r in once]
+    assert all(r.entities == [] for r in twice)
+
+
+def test_placeholders_replace_exactly_the_findings(redactor: Redactor, eval_cases: list[Case]) -> None:
+    for result in redactor.redact([c.text for c in eval_cases]):
+        assert len(PLACEHOLDER.findall(result.text)) == len(result.entities)
+
+
+def test_multilingual_text_around_findings_is_kept(redactor: Redactor) -> None:
+    texts = {
+        "邮箱是wangwei@163.com，电话13800138000。": "邮箱是<PRESIDIO_ANONYMIZED_EMAIL_ADDRESS>，电话<PRESIDIO_ANONYMIZED_PHONE_NUMBER>。",
+        "Мой номер телефона: +7 912 345-67-89!": "Мой номер телефона: <PRESIDIO_ANONYMIZED_PHONE_NUMBER>!",
+        "メール: yamada@example.jp まで": "メール: <PRESIDIO_ANONYMIZED_EMAIL_ADDRESS> まで",
+        "رقم الهاتف +966 55 987 6543 شكرا": "رقم الهاتف <PRESIDIO_ANONYMIZED_PHONE_NUMBER> شكرا",
+        "Mi IBAN: ES91 2100 0418 4502 0005 1332.": "Mi IBAN: <PRESIDIO_ANONYMIZED_IBAN_CODE>.",
+    }
+    results = redactor.redact(list(texts))
+    assert [r.text for r in results] == list(texts.values())
+
+
+def test_private_and_loopback_addresses_stay_public_ones_go(redactor: Redactor) -> None:
+    [result] = redactor.redact(
+        ["from 192.168.0.10 via 10.1.2.3 and 127.0.0.1 to 8.8.4.4 and 2606:4700::1111"]
+    )
+    assert result.text == (
+        "from 192.168.0.10 via 10.1.2.3 and 127.0.0.1 to <PRESIDIO_ANONYMIZED_IP_ADDRESS> "
+        "and <PRESIDIO_ANONYMIZED_IP_ADDRESS>"
+    )
+
+
+def test_screen_skips_texts_without_any_trigger() -> None:
+    assert triggered_entities("Write a poem about the sea in 14 lines, rhyming ABAB.") == set()
+    assert "EMAIL_ADDRESS" in triggered_entities("a@b.co")
+    assert "PHONE_NUMBER" in triggered_entities("tel 612 34 56 78")
+    assert "OPENAI_API_KEY" in triggered_entities("key sk-abc")
