@@ -7,7 +7,7 @@ command only loads what it needs.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from wildchat.collect.store import LogStore
+    from wildchat.curate.build import TombstoneSource
 
 app = typer.Typer(
     help="Collect consented chatbot conversations, curate them into a WildChat-schema corpus, analyze it.",
@@ -81,15 +82,20 @@ _DB_OPTION = typer.Option(
 
 def _open_logs(data_dir: Path, db: str | None) -> LogStore:
     """The existing store named by --db, or the data directory's SQLite file; exits 2 with a message."""
-    from wildchat.collect.store import StoreError, open_store, sqlite_url
+    from wildchat.collect.store import backend_errors, open_store, redact_url, sqlite_url
 
+    url = db or sqlite_url(data_dir / "logs.sqlite3")
     try:
-        store = open_store(db or sqlite_url(data_dir / "logs.sqlite3"), create=False)
+        store = open_store(url, create=False)
         store.migrate()
-    except StoreError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    except backend_errors() as exc:
+        _fail(f"{redact_url(url)}: {exc}")
     return store
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
 
 
 def _utc_option(value: str | None, flag: str) -> datetime | None:
@@ -117,14 +123,18 @@ def logs_export(
 ) -> None:
     """Export logged calls in the documented export schema (docs/export-schema.md) for `wildchat build`."""
     from wildchat.collect.export import ExportError, export_calls
+    from wildchat.collect.store import backend_errors
 
     since_at, until_at = _utc_option(since, "--since"), _utc_option(until, "--until")
     store = _open_logs(data_dir, db)
     try:
         result = export_calls(store, out, since=since_at, until=until_at, progress=progress)
     except ExportError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        _fail(str(exc))
+    except OSError as exc:
+        _fail(f"{out}: cannot write ({exc.strerror or exc}); nothing was written")
+    except backend_errors() as exc:
+        _fail(f"{store.url}: {exc}; nothing was written")
     finally:
         store.close()
     typer.echo(f"exported {result.calls} calls from {store.url} to {result.path} ({result.format})")
@@ -142,9 +152,13 @@ def logs_forget(
 
     if re.fullmatch(r"[0-9a-f]{64}", hashed_ip) is None:
         raise typer.BadParameter("expected 64 lower-case hex digits (HMAC-SHA256)", param_hint="--hashed-ip")
+    from wildchat.collect.store import backend_errors
+
     store = _open_logs(data_dir, db)
     try:
         deleted = store.forget_hashed_ip(hashed_ip, datetime.now(UTC))
+    except backend_errors() as exc:
+        _fail(f"{store.url}: {exc}; nothing was deleted")
     finally:
         store.close()
     typer.echo(f"deleted {deleted} calls from hashed IP {hashed_ip} in {store.url}; tombstone written")
@@ -152,6 +166,151 @@ def logs_forget(
 
 # ------------------------------------------------------------------------------------------- curate
 # (owned by the curate stage: `build`)
+
+
+@app.command()
+def build(
+    logs: str = typer.Option(
+        ..., "--logs", help="Export file (.parquet/.jsonl), data directory, or store URL."
+    ),
+    out: Path = typer.Option(
+        ..., "--out", help="Corpus folder to write (replaced only when the build succeeds)."
+    ),
+    engine: str = typer.Option(
+        "local", help="local (process pool) or ray (Ray Data; RAY_ADDRESS joins a cluster)."
+    ),
+    workers: int = typer.Option(None, min=1, help="Worker processes or Ray actors (default: one per core)."),
+    resume: bool = typer.Option(
+        False, "--resume", help="Skip the buckets a failed build of the same input finished."
+    ),
+    dedup: str = typer.Option("flag", help="flag (list duplicates), drop (remove them) or off."),
+    strict: bool = typer.Option(False, "--strict", help="Stop at the first malformed record."),
+    store: str = typer.Option(None, help="Store URL to read tombstones from (default: the export's own)."),
+    calls_per_bucket: int = typer.Option(20_000, min=1, help="Calls per bucket (memory per worker)."),
+    progress: bool = typer.Option(True, help="Show progress on stderr."),
+    steps_factory: str = typer.Option(
+        "wildchat.curate.pipeline:default_steps", hidden=True, help="module:function giving the steps."
+    ),
+) -> None:
+    """Build a WildChat-schema corpus from the call logs: link, label, redact, dedup, write."""
+    import os
+    import tempfile
+
+    from wildchat.curate.build import build_corpus
+    from wildchat.curate.pipeline import BuildOptions
+    from wildchat.curate.reader import InputError
+
+    if engine not in ("local", "ray") or dedup not in ("flag", "drop", "off"):
+        typer.echo("error: --engine is local or ray; --dedup is flag, drop or off", err=True)
+        raise typer.Exit(2)
+    with tempfile.TemporaryDirectory(prefix="wildchat-build-") as tmp:
+        try:
+            export, tombstones, options = _build_inputs(logs, store, Path(tmp))
+            result = build_corpus(
+                export,
+                out,
+                options=BuildOptions(
+                    dedup=dedup,  # type: ignore[arg-type]
+                    strict=strict,
+                    calls_per_bucket=calls_per_bucket,
+                    withdrawn_consents=options[0],
+                    forgotten_ips=options[1],
+                    steps_factory=steps_factory,
+                ),
+                tombstones=tombstones,
+                engine=engine,  # type: ignore[arg-type]
+                workers=workers or os.cpu_count() or 1,
+                resume=resume,
+                progress=progress,
+            )
+        except InputError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+    read = result.manifest["counts"]["read"]
+    typer.echo(
+        f"wrote {result.conversations:,} conversations in {result.shards} shard(s) to {result.out} "
+        f"({read['malformed']:,} malformed record(s) skipped; tombstones "
+        f"{'applied' if tombstones.applied else 'NOT applied: ' + tombstones.note})"
+    )
+
+
+def _build_inputs(
+    logs: str, store: str | None, tmp: Path
+) -> tuple[Path, TombstoneSource, tuple[tuple[str, ...], tuple[str, ...]]]:
+    """The export file to build from and the tombstones to honour (composes collect and curate)."""
+    from wildchat.curate.build import TombstoneSource
+    from wildchat.curate.reader import InputError, store_url_of
+
+    path = Path(logs)
+    if "://" in logs or path.is_dir():
+        from wildchat.collect.store import open_store, redact_url, sqlite_url
+
+        url = logs if "://" in logs else sqlite_url(path / "logs.sqlite3")
+        try:
+            log_store = open_store(url, create=False)
+        except Exception as exc:  # any failure to open is the user's input problem here
+            raise InputError(f"{redact_url(url)}: cannot open the store ({exc})") from exc
+        try:
+            export = _export_store(log_store, tmp / "calls.parquet")
+            found = log_store.tombstones()
+        finally:
+            log_store.close()
+        source = TombstoneSource(applied=True, source=redact_url(url))
+    else:
+        export = path
+        store_url = store or store_url_of(path)
+        found = []
+        if store_url is None:
+            source = TombstoneSource(
+                applied=False, note="the export names no store and --store was not given"
+            )
+        else:
+            from wildchat.collect.store import open_store, redact_url
+
+            try:
+                log_store = open_store(store_url, create=False)
+                try:
+                    found = log_store.tombstones()
+                finally:
+                    log_store.close()
+                source = TombstoneSource(applied=True, source=redact_url(store_url))
+            except Exception as exc:  # an unreachable store must not stop the build; the card says so
+                source = TombstoneSource(
+                    applied=False,
+                    source=redact_url(store_url),
+                    note=f"store unreadable: {type(exc).__name__}",
+                )
+    consents = tuple(sorted({t.consent_id for t in found if t.consent_id}))
+    ips = tuple(sorted({t.hashed_ip for t in found if t.hashed_ip}))
+    source.consents, source.hashed_ips = len(consents), len(ips)
+    return export, source, (consents, ips)
+
+
+def _export_store(log_store: LogStore, target: Path) -> Path:
+    """Stream every call of the store into a Parquet export (the builder's input format)."""
+    import pyarrow.parquet as pq
+
+    from wildchat.collect.store import redact_url
+    from wildchat.records import CALL_SCHEMA, calls_to_table
+
+    schema = CALL_SCHEMA.with_metadata({b"wildchat.store": redact_url(log_store.url).encode()})
+    with pq.ParquetWriter(target, schema) as writer:
+        for batch in log_store.iter_calls(batch_size=5000):
+            writer.write_table(calls_to_table(batch).replace_schema_metadata(schema.metadata))
+    return target
+
+
+@app.command("synth-logs")
+def synth_logs(
+    conversations: int = typer.Option(..., "--conversations", min=1, help="Conversations to simulate."),
+    seed: int = typer.Option(0, help="Random seed: the same seed writes the same file."),
+    out: Path = typer.Option(..., "--out", help="Parquet export file to write (CALL_SCHEMA)."),
+) -> None:
+    """Write realistic synthetic call logs (branches, many languages, planted PII, some toxicity)."""
+    from wildchat.curate.synthetic import SyntheticConfig, write_synthetic_logs
+
+    calls = write_synthetic_logs(SyntheticConfig(conversations=conversations, seed=seed), out)
+    typer.echo(f"wrote {calls:,} calls for {conversations:,} conversations to {out}")
 
 
 # ------------------------------------------------------------------------------------------ analyze

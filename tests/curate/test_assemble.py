@@ -75,7 +75,7 @@ def test_language_toxic_redacted_follow_the_turns() -> None:
     assert conv.toxic and conv.redacted
 
 
-def test_language_tie_goes_to_first_seen() -> None:
+def test_language_tie_goes_to_first_seen_and_nolang_does_not_vote() -> None:
     _, _, _, conv = two_turn_conversation()
     for t, lang in zip(
         conv.conversation,
@@ -84,7 +84,7 @@ def test_language_tie_goes_to_first_seen() -> None:
     ):
         t.language = lang
     finalize(conv)
-    assert conv.language == "Nolang"
+    assert conv.language == "English"  # "Nolang" turns do not vote
     for t, lang in zip(
         conv.conversation, ["Spanish", "English", "English", "French", "French", "X", "Y"], strict=True
     ):

@@ -16,7 +16,8 @@ conversation-level fields from the turns. Definitions, as in WildChat-1M:
 * ``timestamp``: the time of the last turn (when the last reply completed). Assistant turns carry the
   time their reply completed; user turns carry the sender's ``hashed_ip``/``state``/``country``/
   ``header``, as in WildChat.
-* ``turn``: the number of user turns. ``language``: the most frequent turn language.
+* ``turn``: the number of user turns. ``language``: the most frequent turn language, "Nolang" turns
+  not voting and ties going to the language seen first (``language.conversation_language``).
   ``state``/``country``/``hashed_ip``: the most frequent over user turns. ``header``: the first user
   turn's. ``toxic``/``redacted``: any turn's.
 
@@ -30,6 +31,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import TypeVar
 
+from wildchat.curate.language import conversation_language
 from wildchat.curate.link import Chain, reply_of
 from wildchat.records import ChatCall, Conversation, Message, Turn
 
@@ -127,7 +129,8 @@ def finalize(conv: Conversation) -> Conversation:
     """Derive the conversation-level fields from the turns (call again after any step edits turns)."""
     users = [t for t in conv.conversation if t.role == "user"]
     conv.turn = len(users)
-    conv.language = most_frequent(t.language for t in conv.conversation)
+    labels = [t.language for t in conv.conversation if t.language is not None]
+    conv.language = conversation_language(labels) if labels else None
     conv.toxic = any(t.toxic for t in conv.conversation)
     conv.redacted = any(t.redacted for t in conv.conversation)
     conv.state = most_frequent(t.state for t in users)

@@ -10,6 +10,7 @@ it is removed after a successful build.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -87,6 +88,7 @@ def build_corpus(
     progress: bool = True,
 ) -> BuildResult:
     logs, out = logs.resolve(), out.resolve()
+    options = dataclasses.replace(options, parallel_enrichers=workers <= 1)
     if not logs.is_file():
         raise InputError(f"{logs}: no such export file")
     work = work_dir_for(out)
@@ -183,14 +185,14 @@ def build_corpus(
                 "classifiers": classifiers,
                 "counts": {
                     "read": read["report"],
-                    **{name: counts.as_dict() for name, counts in steps.items() if name in ("withdrawn",)},
+                    **{name: counts.as_dict() for name, counts in steps.items() if name in ("load", "withdrawn")},
                     "link": {**steps["link"].as_dict(), **link.as_dict()}
                     if "link" in steps
                     else link.as_dict(),
                     **{
                         name: counts.as_dict()
                         for name, counts in steps.items()
-                        if name not in ("withdrawn", "link")
+                        if name not in ("load", "withdrawn", "link")
                     },
                     "dedup": dedup_counts,
                     "write": {"conversations": stats["conversations"], "shards": written},

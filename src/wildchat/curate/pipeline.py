@@ -50,6 +50,9 @@ class BuildOptions:
     steps_factory: str = "wildchat.curate.pipeline:default_steps"
     withdrawn_consents: tuple[str, ...] = ()
     forgotten_ips: tuple[str, ...] = ()
+    #: Let enrichers use their own thread pools (when one worker has the machine to itself). Does not
+    #: change the output, so it is not part of the fingerprint.
+    parallel_enrichers: bool = False
 
     def tombstones(self) -> list[Tombstone]:
         from datetime import UTC, datetime
@@ -61,6 +64,7 @@ class BuildOptions:
 
     def fingerprint(self) -> dict[str, Any]:
         data = asdict(self)
+        del data["parallel_enrichers"]
         data["withdrawn_consents"] = sorted(self.withdrawn_consents)
         data["forgotten_ips"] = sorted(self.forgotten_ips)
         return data
@@ -68,7 +72,14 @@ class BuildOptions:
 
 def default_steps(options: BuildOptions) -> list[Step[Conversation]]:
     """Every enricher, in WildChat's order: label the text as written, then redact, then dedup keys."""
-    steps: list[Step[Conversation]] = [LanguageStep(), ToxicityStep(), RedactStep(), FinalizeStep()]
+    from wildchat.curate.language import LanguageDetector
+
+    steps: list[Step[Conversation]] = [
+        LanguageStep(LanguageDetector(parallel=options.parallel_enrichers)),
+        ToxicityStep(),
+        RedactStep(),
+        FinalizeStep(),
+    ]
     if options.dedup != "off":
         steps.append(DedupKeysStep())
     return steps
@@ -187,14 +198,22 @@ class Pipeline:
         return out
 
     def process_bucket(self, task: BucketTask) -> BucketResult:
+        result = BucketResult(index=task.index, conversations=0, classifiers=self.classifiers())
+        started = time.perf_counter()
         table = pq.read_table(task.bucket_file)
         calls = [ChatCall.from_row(row) for row in table.to_pylist()]
         del table
-        result = BucketResult(index=task.index, conversations=0, classifiers=self.classifiers())
+        load = result.steps.setdefault("load", StepCounts())
+        load.items_in = load.items_out = len(calls)
+        load.seconds = time.perf_counter() - started
         conversations = self.process_calls(calls, result)
         result.conversations = len(conversations)
         parts_dir, keys_dir = Path(task.parts_dir), Path(task.keys_dir)
+        started = time.perf_counter()
         write_shard(parts_dir, task.index, conversations_to_table(conversations))
+        store = result.steps.setdefault("write_part", StepCounts())
+        store.items_in = store.items_out = len(conversations)
+        store.seconds = time.perf_counter() - started
         keys = self.dedup_keys.take_keys() if self.dedup_keys is not None else None
         if keys is not None:
             keys_dir.mkdir(parents=True, exist_ok=True)

@@ -171,17 +171,19 @@ class SQLiteStore:
             raise StoreError(f"consent {consent.consent_id} or its key hash is already stored") from exc
 
     def find_consent(self, key_hash: str) -> Consent | None:
-        row = (
+        # fetchall, not fetchone: a statement left unfinished would pin this thread's read snapshot.
+        rows = (
             self._reader()
             .execute(
                 "SELECT consent_id, terms_version, created_at FROM consents "
                 "WHERE key_hash = ? AND withdrawn_at IS NULL",
                 (key_hash,),
             )
-            .fetchone()
+            .fetchall()
         )
-        if row is None:
+        if not rows:
             return None
+        row = rows[0]
         return Consent(consent_id=row[0], terms_version=row[1], created_at=from_text(row[2]))
 
     def withdraw_consent(self, consent_id: str, at: datetime) -> int:
@@ -213,7 +215,7 @@ class SQLiteStore:
             return conn.total_changes - before
 
     def count_calls(self) -> int:
-        return int(self._reader().execute("SELECT count(*) FROM calls").fetchone()[0])
+        return int(self._reader().execute("SELECT count(*) FROM calls").fetchall()[0][0])
 
     def iter_calls(
         self, since: datetime | None = None, until: datetime | None = None, batch_size: int = 1000
