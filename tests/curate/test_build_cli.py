@@ -24,7 +24,9 @@ def test_strict_stops_on_a_malformed_record_naming_file_row_and_field(tmp_path: 
     rows[4]["received_at"] = None
     path = tmp_path / "bad.parquet"
     pq.write_table(pa.Table.from_pylist(rows, schema=CALL_SCHEMA), path)
-    result = runner.invoke(app, ["build", "--logs", str(path), "--out", str(tmp_path / "c"), "--strict", *FAST])
+    result = runner.invoke(
+        app, ["build", "--logs", str(path), "--out", str(tmp_path / "c"), "--strict", *FAST]
+    )
     assert result.exit_code == 2
     assert f"{path}: row 4: field 'received_at': missing (null)" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "c").exists()
@@ -62,7 +64,9 @@ def test_store_tombstones_apply_to_an_export_made_before_the_withdrawal(tmp_path
     assert manifest["inputs"]["tombstones"]["applied"] is True
     assert manifest["counts"]["withdrawn"]["dropped"] == {"consent_withdrawn": 2}
     # Building straight from the data directory gives the same corpus.
-    result = runner.invoke(app, ["build", "--logs", str(tmp_path / "data"), "--out", str(tmp_path / "d"), *FAST])
+    result = runner.invoke(
+        app, ["build", "--logs", str(tmp_path / "data"), "--out", str(tmp_path / "d"), *FAST]
+    )
     assert result.exit_code == 0, result.output
     assert sorted(read_corpus(tmp_path / "d")["conversation_id"].to_pylist()) == sorted(
         r["conversation_id"] for r in rows
@@ -72,7 +76,9 @@ def test_store_tombstones_apply_to_an_export_made_before_the_withdrawal(tmp_path
 def test_synth_logs_is_seeded_and_builds(tmp_path: Path) -> None:
     a, b = tmp_path / "a.parquet", tmp_path / "b.parquet"
     for path in (a, b):
-        result = runner.invoke(app, ["synth-logs", "--conversations", "60", "--seed", "3", "--out", str(path)])
+        result = runner.invoke(
+            app, ["synth-logs", "--conversations", "60", "--seed", "3", "--out", str(path)]
+        )
         assert result.exit_code == 0, result.output
     assert pq.read_table(a).equals(pq.read_table(b))
     result = runner.invoke(app, ["build", "--logs", str(a), "--out", str(tmp_path / "c"), *FAST])

@@ -185,7 +185,11 @@ def build_corpus(
                 "classifiers": classifiers,
                 "counts": {
                     "read": read["report"],
-                    **{name: counts.as_dict() for name, counts in steps.items() if name in ("load", "withdrawn")},
+                    **{
+                        name: counts.as_dict()
+                        for name, counts in steps.items()
+                        if name in ("load", "withdrawn")
+                    },
                     "link": {**steps["link"].as_dict(), **link.as_dict()}
                     if "link" in steps
                     else link.as_dict(),
