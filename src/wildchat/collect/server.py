@@ -7,8 +7,10 @@ shutdown commits every pending record before the process exits.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
+from collections.abc import Iterator
 
 from wildchat.collect.settings import Settings
 from wildchat.collect.startup import StartupError, prepare
@@ -31,6 +33,22 @@ def _loop_and_http() -> tuple[str, str]:
     except ImportError:
         http = "h11"
     return loop, http
+
+
+def _server_class() -> type:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown, which kills the process
+        before our own clean-up; we treat the signal as handled: shut down, clean up, exit 0."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            with super().capture_signals():
+                yield
+                self._captured_signals.clear()
+
+    return Server
 
 
 def serve(settings: Settings) -> int:
@@ -70,7 +88,7 @@ def serve(settings: Settings) -> int:
             server_header=False,
             backlog=4096,
         )
-        server = uvicorn.Server(config)
+        server = _server_class()(config)
         server.run()
         return 0 if server.started else 1
     finally:
