@@ -5,11 +5,22 @@ from __future__ import annotations
 import hashlib
 import hmac
 import stat
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from wildchat.collect.ip_hash import SALT_FILE, IpHasher, SaltError, canonical_ip, load_salt
+from wildchat.collect.ip_hash import (
+    SALT_FILE,
+    IpHasher,
+    SaltError,
+    canonical_ip,
+    load_salt,
+    salt_fingerprint,
+    verify_salt,
+)
+from wildchat.collect.store import open_store
+from wildchat.records import ChatCall, Message
 
 
 def test_first_start_creates_a_private_random_salt_and_later_starts_reuse_it(tmp_path: Path) -> None:
@@ -69,3 +80,23 @@ def test_hash_is_hmac_sha256_of_the_canonical_ip() -> None:
 def test_canonical_ip_keeps_unparseable_text() -> None:
     assert canonical_ip(" 10.0.0.1 ") == "10.0.0.1"
     assert canonical_ip("unix:socket") == "unix:socket"
+
+
+def test_a_store_refuses_a_different_salt_once_it_holds_calls(tmp_path: Path) -> None:
+    first, second = b"a" * 32, b"b" * 32
+    store = open_store(f"sqlite:///{tmp_path}/logs.sqlite3")
+    try:
+        store.migrate()
+        verify_salt(store, first)  # first start: remembered
+        verify_salt(store, second)  # no calls yet: the store adopts the new salt
+        when = datetime(2026, 11, 26, tzinfo=UTC)
+        call = ChatCall("c1", "k1", when, when, "m", [Message("user", "hi")], False, "ok")
+        store.append_calls([call])
+        verify_salt(store, second)
+        with pytest.raises(SaltError, match="not the one the store's calls were hashed with"):
+            verify_salt(store, first)
+        stored = store.get_setting("ip_salt_fingerprint")
+    finally:
+        store.close()
+    assert stored == salt_fingerprint(second)
+    assert second.hex() not in (stored or "") and len(stored or "") == 32

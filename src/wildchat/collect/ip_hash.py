@@ -17,9 +17,14 @@ import ipaddress
 import os
 import secrets
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from wildchat.collect.store import LogStore
 
 SALT_FILE: Final = "salt"
+#: The store setting that remembers which salt its hashed_ip values were made with.
+FINGERPRINT_SETTING: Final = "ip_salt_fingerprint"
 SALT_BYTES: Final = 32
 MIN_OPERATOR_SALT_BYTES: Final = 16
 
@@ -104,6 +109,30 @@ def _create_salt_file(path: Path) -> bytes:
     finally:
         os.close(dir_fd)
     return salt
+
+
+def salt_fingerprint(salt: bytes) -> str:
+    """Identifies a salt without revealing it (an HMAC of a fixed label): safe to keep in the store."""
+    return hmac.new(salt, b"wildchat ip salt fingerprint v1", hashlib.sha256).hexdigest()[:32]
+
+
+def verify_salt(store: LogStore, salt: bytes) -> None:
+    """Refuse a salt other than the one the store's calls were hashed with; remember it on first use.
+
+    ``load_salt`` catches a lost salt file; this catches an operator passing a different salt (or a
+    restored backup of the wrong data directory). A store without calls adopts the new salt.
+    """
+    fingerprint = salt_fingerprint(salt)
+    stored = store.get_setting(FINGERPRINT_SETTING)
+    if stored == fingerprint:
+        return
+    if stored is not None and store.count_calls() > 0:
+        raise SaltError(
+            f"this IP salt (fingerprint {fingerprint}) is not the one the store's calls were hashed with "
+            f"(fingerprint {stored}): a different salt would change every hashed_ip. Start with the "
+            "original salt (its file or value)."
+        )
+    store.put_setting(FINGERPRINT_SETTING, fingerprint)
 
 
 def canonical_ip(ip: str) -> str:

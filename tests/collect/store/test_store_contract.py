@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import random
 import threading
 from datetime import UTC, datetime, timedelta, timezone
@@ -32,6 +33,42 @@ def test_migrate_twice_is_a_no_op(store: LogStore, store_url: str) -> None:
         assert other.find_consent("hash-c") == Consent("c", "v1", T0)
     finally:
         other.close()
+
+
+def test_migrate_applies_only_the_new_migrations_to_an_older_store(
+    store_url: str, new_call: MakeCall, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backend = "sqlite" if store_url.startswith("sqlite") else "postgres"
+    module = importlib.import_module(f"wildchat.collect.store.{backend}")
+    everything = migrations_for(backend)
+    assert len(everything) >= 2
+    # A store made by an older release: only migration 0001 existed then.
+    monkeypatch.setattr(module, "migrations_for", lambda name: everything[:1])
+    old = open_store(store_url)
+    try:
+        old.migrate()
+        assert old.applied_migrations() == [1]  # type: ignore[attr-defined]
+        old.append_calls([new_call(1), new_call(2)])
+    finally:
+        old.close()
+    monkeypatch.undo()
+
+    upgraded = open_store(store_url)
+    try:
+        upgraded.migrate()
+        assert upgraded.applied_migrations() == [m.version for m in everything]  # type: ignore[attr-defined]
+        assert upgraded.count_calls() == 2
+        upgraded.put_setting("k", "v")  # 0002's table exists
+        assert upgraded.get_setting("k") == "v"
+    finally:
+        upgraded.close()
+
+
+def test_settings_are_set_read_and_replaced(store: LogStore) -> None:
+    assert store.get_setting("ip_salt_fingerprint") is None
+    store.put_setting("ip_salt_fingerprint", "abc")
+    store.put_setting("ip_salt_fingerprint", "def")
+    assert store.get_setting("ip_salt_fingerprint") == "def"
 
 
 def test_consents_are_found_by_key_hash_only_while_live(store: LogStore) -> None:

@@ -72,3 +72,10 @@ class LogStore(Protocol):
 
     def tombstones(self) -> list[Tombstone]:
         """Every tombstone, oldest first."""
+
+    # settings ------------------------------------------------------------------------------------
+    def get_setting(self, key: str) -> str | None:
+        """A small fact about the store (e.g. ``ip_salt_fingerprint``), or None."""
+
+    def put_setting(self, key: str, value: str) -> None:
+        """Set (or replace) a setting, durably."""

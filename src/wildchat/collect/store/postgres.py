@@ -257,3 +257,17 @@ class PostgresStore:
                 "SELECT withdrawn_at, consent_id, hashed_ip FROM tombstones ORDER BY withdrawn_at, id"
             ).fetchall()
         return [Tombstone(withdrawn_at=as_utc(r[0]), consent_id=r[1], hashed_ip=r[2]) for r in rows]
+
+    # settings ------------------------------------------------------------------------------------
+    def get_setting(self, key: str) -> str | None:
+        with self._connection() as conn:
+            row = conn.execute("SELECT value FROM settings WHERE key = %s", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def put_setting(self, key: str, value: str) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO settings (key, value) VALUES (%s, %s) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )

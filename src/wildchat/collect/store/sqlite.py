@@ -264,6 +264,18 @@ class SQLiteStore:
         )
         return [Tombstone(withdrawn_at=from_text(r[0]), consent_id=r[1], hashed_ip=r[2]) for r in rows]
 
+    # settings ------------------------------------------------------------------------------------
+    def get_setting(self, key: str) -> str | None:
+        rows = self._reader().execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchall()
+        return str(rows[0][0]) if rows else None
+
+    def put_setting(self, key: str, value: str) -> None:
+        with self._transaction() as conn:
+            conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
 
 def _statements(script: str) -> Iterator[str]:
     """Split a migration into statements (trigger bodies keep their inner semicolons)."""
