@@ -12,6 +12,7 @@ import logging
 import os
 from functools import lru_cache
 
+import phonenumbers
 import spacy
 import tldextract
 from presidio_analyzer import AnalyzerEngine, EntityRecognizer, RecognizerRegistry, RecognizerResult
@@ -19,7 +20,6 @@ from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
 from presidio_analyzer.nlp_engine import NlpArtifacts, SpacyNlpEngine
 from presidio_analyzer.predefined_recognizers import (
     CreditCardRecognizer,
-    CryptoRecognizer,
     EmailRecognizer,
     IbanRecognizer,
     IpRecognizer,
@@ -27,7 +27,7 @@ from presidio_analyzer.predefined_recognizers import (
 )
 
 from wildchat.curate.pii.entities import NER_ENTITIES
-from wildchat.curate.pii.phones import PhoneRecognizer
+from wildchat.curate.pii.phones import REGIONS, StructuredPhoneRecognizer
 from wildchat.curate.pii.secrets import secret_recognizers
 from wildchat.curate.pii.ssn import ssn_recognizer
 
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 LANGUAGE = "en"  # Presidio's language key; our recognizers are language-independent patterns.
 MODEL_ENV = "WILDCHAT_PII_SPACY_MODEL"
 NER_MODELS = ("en_core_web_lg", "en_core_web_md", "en_core_web_sm")
+_NOT_NEEDED_FOR_NER = {"tagger", "parser", "lemmatizer", "attribute_ruler", "senter", "morphologizer"}
 
 
 class LocalSpacyNlpEngine(SpacyNlpEngine):  # type: ignore[misc]
@@ -47,15 +48,19 @@ class LocalSpacyNlpEngine(SpacyNlpEngine):  # type: ignore[misc]
 
     def load(self) -> None:
         if self.model_name is None:
-            self.nlp = {LANGUAGE: spacy.blank(LANGUAGE)}  # type: ignore[assignment]
+            pipeline = spacy.blank(LANGUAGE)
         else:
-            # Only the NER component is needed; the rest of the pipeline only costs time.
-            keep = {"tok2vec", "ner", "transformer"}
+            # Only named entities are read; the tagger, parser and lemmatizer would only cost time.
             pipeline = spacy.load(self.model_name)
-            self.nlp = {LANGUAGE: pipeline}  # type: ignore[assignment]
             for name in list(pipeline.pipe_names):
-                if name not in keep:
+                if name in _NOT_NEEDED_FOR_NER:
                     pipeline.disable_pipe(name)
+        self.pipeline = pipeline
+        self.nlp = {LANGUAGE: pipeline}  # type: ignore[assignment]
+
+    def empty_artifacts(self) -> NlpArtifacts:
+        """An analysis with no tokens and no entities, for texts that need no NLP."""
+        return NlpArtifacts([], self.pipeline.make_doc(""), [], [], self, LANGUAGE)
 
 
 class NoContextEnhancer(ContextAwareEnhancer):  # type: ignore[misc]
@@ -88,6 +93,13 @@ class OfflineEmailRecognizer(EmailRecognizer):  # type: ignore[misc]
         return bool(_offline_tld_extract()(pattern_text).suffix)
 
 
+def warm_up() -> None:
+    """Load the suffix list and every region's numbering plan now, not in the middle of the first batch."""
+    _offline_tld_extract()("warm.example.com")
+    for region in REGIONS:
+        phonenumbers.is_valid_number(phonenumbers.parse("0100000000", region))
+
+
 def installed_ner_model() -> str | None:
     """The spaCy pipeline to use for NER, or None; never downloads."""
     chosen = os.environ.get(MODEL_ENV, "").strip()
@@ -110,8 +122,7 @@ def build_analyzer(ner_model: str | None) -> AnalyzerEngine:
         CreditCardRecognizer(),
         IbanRecognizer(),
         IpRecognizer(),
-        CryptoRecognizer(),
-        PhoneRecognizer(),
+        StructuredPhoneRecognizer(),
         ssn_recognizer(),
         *secret_recognizers(),
     ]
@@ -120,6 +131,7 @@ def build_analyzer(ner_model: str | None) -> AnalyzerEngine:
         log.info("PII redaction: named-entity recognition with spaCy pipeline %s", ner_model)
     else:
         log.info("PII redaction: no spaCy NER pipeline installed; names and addresses are not redacted")
+    warm_up()
     registry = RecognizerRegistry(recognizers=recognizers, supported_languages=[LANGUAGE])
     return AnalyzerEngine(
         registry=registry,

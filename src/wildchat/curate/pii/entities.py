@@ -9,7 +9,6 @@ CREDIT_CARD = "CREDIT_CARD"
 IBAN_CODE = "IBAN_CODE"
 IP_ADDRESS = "IP_ADDRESS"
 US_SSN = "US_SSN"
-CRYPTO = "CRYPTO"
 
 # Found only by named-entity recognition, so only when a spaCy model with NER is installed.
 PERSON = "PERSON"
@@ -38,7 +37,6 @@ PATTERN_PII: tuple[str, ...] = (
     IBAN_CODE,
     IP_ADDRESS,
     US_SSN,
-    CRYPTO,
 )
 SECRETS: tuple[str, ...] = (
     OPENAI_API_KEY,

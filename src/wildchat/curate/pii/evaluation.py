@@ -15,8 +15,15 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
-from wildchat.curate.pii.redactor import Finding, Redactor
+from wildchat.curate.pii.redactor import Finding
+
+
+class Finder(Protocol):
+    """Anything that reports findings per text: the ``Redactor``, or a baseline to compare with."""
+
+    def find(self, texts: Sequence[str]) -> list[list[Finding]]: ...
 
 
 @dataclass(frozen=True)
@@ -104,7 +111,7 @@ class Score:
         return counts[entity] if entity is not None else sum(counts.values())
 
 
-def score(redactor: Redactor, cases: Sequence[Case], ner_available: bool) -> Score:
+def score(redactor: Finder, cases: Sequence[Case], ner_available: bool) -> Score:
     """Run ``redactor`` over ``cases`` and count; NER-only spans count in recall only if ``ner_available``."""
     result = Score()
     for case, findings in zip(cases, redactor.find([c.text for c in cases]), strict=True):

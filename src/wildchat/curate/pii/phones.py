@@ -85,7 +85,7 @@ def is_phone(text: str, start: int, end: int) -> bool:
     return _valid_somewhere(candidate, international=False)
 
 
-class PhoneRecognizer(EntityRecognizer):  # type: ignore[misc]
+class StructuredPhoneRecognizer(EntityRecognizer):  # type: ignore[misc]
     """Presidio recognizer for ``PHONE_NUMBER`` using the rules above."""
 
     def __init__(self) -> None:

@@ -3,24 +3,26 @@
 ``Redactor().redact(texts)`` returns one ``Redaction`` per text: the text with every finding replaced by
 ``<PRESIDIO_ANONYMIZED_{ENTITY}>`` and the entity types replaced, in text order (the caller sets
 ``redacted = bool(entities)``). Texts no detector could match (decided by one compiled regex, see
-``screen``) are returned untouched without entering Presidio; the rest go through spaCy's ``pipe`` in
-batches and Presidio's analyzer restricted to the detectors their triggers call for. Placeholders contain
+``screen``) are returned untouched without entering Presidio; the rest go through Presidio's analyzer
+restricted to the detectors their triggers call for (and through spaCy's ``pipe``, in batches, only when a
+NER model is loaded). Placeholders contain
 nothing any detector matches, so redacting a redacted text changes nothing.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from presidio_analyzer import AnalyzerEngine, RecognizerResult
+from presidio_analyzer.nlp_engine import NlpArtifacts
 from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig
 from presidio_anonymizer.entities import RecognizerResult as AnonymizerInput
 
 from wildchat.curate.pii import validators
-from wildchat.curate.pii.analyzer import LANGUAGE, build_analyzer, installed_ner_model
+from wildchat.curate.pii.analyzer import LANGUAGE, LocalSpacyNlpEngine, build_analyzer, installed_ner_model
 from wildchat.curate.pii.entities import ALL_ENTITIES, NER_ENTITIES, placeholder
 from wildchat.curate.pii.screen import triggered_entities
 
@@ -90,8 +92,7 @@ class Redactor:
         if not wanted:
             return found
         batch = [texts[i] for i, _ in wanted]
-        artifacts = analyzer.nlp_engine.process_batch(batch, LANGUAGE, batch_size=self.batch_size)
-        for (index, entities), (text, nlp_artifacts) in zip(wanted, artifacts, strict=True):
+        for (index, entities), (text, nlp_artifacts) in zip(wanted, self._nlp_artifacts(batch), strict=True):
             results: list[RecognizerResult] = analyzer.analyze(
                 text=text,
                 language=LANGUAGE,
@@ -106,6 +107,22 @@ class Redactor:
                     findings.append(Finding(result.entity_type, span[0], span[1], result.score))
             found[index] = _without_overlaps(findings)
         return found
+
+    def _nlp_artifacts(self, texts: list[str]) -> Iterator[tuple[str, NlpArtifacts]]:
+        """spaCy's analysis of each text where NER needs it; otherwise one empty analysis for all.
+
+        Our pattern recognizers read no tokens and context is checked by our own rules, so without NER
+        tokenizing (most of Presidio's cost on long texts, measured) buys nothing.
+        """
+        analyzer, _ = self._engines()
+        if self.ner_model is not None:
+            yield from analyzer.nlp_engine.process_batch(texts, LANGUAGE, batch_size=self.batch_size)
+            return
+        engine = analyzer.nlp_engine
+        assert isinstance(engine, LocalSpacyNlpEngine)
+        empty = engine.empty_artifacts()
+        for text in texts:
+            yield text, empty
 
     def redact(self, texts: Sequence[str]) -> list[Redaction]:
         """Each text with its findings replaced by placeholders, and the entity types replaced."""

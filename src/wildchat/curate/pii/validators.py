@@ -1,4 +1,4 @@
-"""Precision rules applied to what Presidio's own recognizers report (email, card, IBAN, IP, crypto).
+"""Precision rules applied to what Presidio's own recognizers report (email, card, IBAN, IP).
 
 Each rule returns the span to redact, possibly narrowed, or None to keep the text. The choices:
 
