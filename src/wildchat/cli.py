@@ -142,21 +142,36 @@ def logs_export(
 
 @logs_app.command("forget")
 def logs_forget(
-    hashed_ip: str = typer.Option(..., "--hashed-ip", help="The hashed_ip to forget (64 hex digits)."),
+    hashed_ip: str = typer.Option(None, "--hashed-ip", help="The hashed_ip to forget (64 hex digits)."),
+    ip: str = typer.Option(None, "--ip", help="Or the raw IP: hashed here with the gateway's salt, never stored."),
     data_dir: Path = _DATA_DIR_OPTION,
     db: str = _DB_OPTION,
+    salt_file: Path = typer.Option(
+        None, envvar="WILDCHAT_SALT_FILE", help="The gateway's salt file, for --ip (default: <data-dir>/salt)."
+    ),
 ) -> None:
-    """Delete every call from one hashed IP (a request by email) and leave a tombstone for the corpus builder."""
+    """Delete every call from one IP (a request by email) and leave a tombstone for the corpus builder."""
+    import os
     import re
     from datetime import UTC, datetime
 
-    if re.fullmatch(r"[0-9a-f]{64}", hashed_ip) is None:
-        raise typer.BadParameter("expected 64 lower-case hex digits (HMAC-SHA256)", param_hint="--hashed-ip")
+    from wildchat.collect.ip_hash import IpHasher, SaltError, existing_salt, verify_salt
     from wildchat.collect.store import backend_errors
 
+    if (hashed_ip is None) == (ip is None):
+        raise typer.BadParameter("give exactly one of --hashed-ip and --ip", param_hint="--hashed-ip/--ip")
+    if hashed_ip is not None and re.fullmatch(r"[0-9a-f]{64}", hashed_ip) is None:
+        raise typer.BadParameter("expected 64 lower-case hex digits (HMAC-SHA256)", param_hint="--hashed-ip")
     store = _open_logs(data_dir, db)
     try:
+        if ip is not None:
+            salt = existing_salt(data_dir, value=os.environ.get("WILDCHAT_SALT"), file=salt_file)
+            verify_salt(store, salt, remember=False)
+            hashed_ip = IpHasher(salt)(ip)
+        assert hashed_ip is not None
         deleted = store.forget_hashed_ip(hashed_ip, datetime.now(UTC))
+    except SaltError as exc:
+        _fail(str(exc))
     except backend_errors() as exc:
         _fail(f"{store.url}: {exc}; nothing was deleted")
     finally:

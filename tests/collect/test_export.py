@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from wildchat.cli import app
 from wildchat.collect.export import ExportError, export_calls, read_export, read_tombstones
+from wildchat.collect.ip_hash import IpHasher, load_salt, verify_salt
 from wildchat.collect.store import Consent, LogStore, open_store
 from wildchat.records import CALL_SCHEMA, EXPORT_SCHEMA_VERSION, ChatCall, Message, Tombstone
 
@@ -226,3 +227,30 @@ def test_cli_exports_from_postgres(postgres_url: str, tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert flatten(read_export(out)) == [sample_call(n) for n in range(12)]
+
+
+def test_cli_forget_by_raw_ip_hashes_it_with_the_gateways_salt(store: LogStore, tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    runner = CliRunner()
+    args = ["logs", "forget", "--data-dir", str(data_dir), "--ip", "198.51.100.7"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and "no IP salt at" in " ".join(result.output.split())
+
+    salt = load_salt(data_dir, store_has_calls=False)
+    verify_salt(store, salt)
+    hashed = IpHasher(salt)("198.51.100.7")
+    store.append_calls([sample_call(n, hashed_ip=hashed) for n in range(100, 104)])
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert f"deleted 4 calls from hashed IP {hashed}" in result.output
+    assert "198.51.100.7" not in result.output
+    assert store.tombstones()[-1].hashed_ip == hashed
+    assert store.count_calls() == 25
+
+    other = tmp_path / "other-salt"
+    other.write_text("11" * 32)
+    result = runner.invoke(app, [*args, "--salt-file", str(other)])
+    assert result.exit_code == 2
+    assert "not the one the store's calls were hashed with" in " ".join(result.output.split())
+    result = runner.invoke(app, [*args, "--hashed-ip", hashed])
+    assert result.exit_code == 2 and "exactly one of" in result.output

@@ -116,11 +116,12 @@ def salt_fingerprint(salt: bytes) -> str:
     return hmac.new(salt, b"wildchat ip salt fingerprint v1", hashlib.sha256).hexdigest()[:32]
 
 
-def verify_salt(store: LogStore, salt: bytes) -> None:
+def verify_salt(store: LogStore, salt: bytes, *, remember: bool = True) -> None:
     """Refuse a salt other than the one the store's calls were hashed with; remember it on first use.
 
     ``load_salt`` catches a lost salt file; this catches an operator passing a different salt (or a
     restored backup of the wrong data directory). A store without calls adopts the new salt.
+    ``remember=False`` only checks (for tools that must not write, like ``logs forget --ip``).
     """
     fingerprint = salt_fingerprint(salt)
     stored = store.get_setting(FINGERPRINT_SETTING)
@@ -132,7 +133,18 @@ def verify_salt(store: LogStore, salt: bytes) -> None:
             f"(fingerprint {stored}): a different salt would change every hashed_ip. Start with the "
             "original salt (its file or value)."
         )
-    store.put_setting(FINGERPRINT_SETTING, fingerprint)
+    if remember:
+        store.put_setting(FINGERPRINT_SETTING, fingerprint)
+
+
+def existing_salt(data_dir: Path, *, value: str | None = None, file: Path | None = None) -> bytes:
+    """The salt a running gateway uses, for tools (``logs forget --ip``): never creates one."""
+    if value is None and file is None and not (data_dir / SALT_FILE).exists():
+        raise SaltError(
+            f"no IP salt at {data_dir / SALT_FILE}: point --data-dir at the gateway's data directory, "
+            "or give its salt (--salt-file, or the WILDCHAT_SALT environment variable)"
+        )
+    return load_salt(data_dir, store_has_calls=True, value=value, file=file)
 
 
 def canonical_ip(ip: str) -> str:
