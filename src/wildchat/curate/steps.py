@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import abc
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -19,6 +19,7 @@ from wildchat.curate.assemble import finalize
 from wildchat.records import ChatCall, Conversation, Tombstone
 
 _Item = TypeVar("_Item")
+_Out = TypeVar("_Out")
 
 
 @dataclass(slots=True)
@@ -95,6 +96,19 @@ def _all_turns(batch: Sequence[Conversation]) -> list[Any]:
     return [t for conv in batch for t in conv.conversation]
 
 
+def _each_text_once(texts: Sequence[str], fn: Callable[[list[str]], Sequence[_Out]]) -> list[_Out]:
+    """``fn`` over the distinct texts only, its results spread back to every position.
+
+    Branches of one conversation repeat their shared prefix, and system prompts and greetings repeat
+    across conversations: labelling each distinct text once saves the enrichers' time, and gives the
+    same turn text the same label everywhere.
+    """
+    slot: dict[str, int] = {}
+    order = [slot.setdefault(t, len(slot)) for t in texts]
+    results = list(fn(list(slot)))
+    return [results[i] for i in order]
+
+
 class LanguageStep(Step[Conversation]):
     """Every turn's language (lingua, WildChat's names, "Nolang" for empty text)."""
 
@@ -109,7 +123,8 @@ class LanguageStep(Step[Conversation]):
 
     def run(self, batch: list[Conversation], counts: StepCounts) -> list[Conversation]:
         turns = _all_turns(batch)
-        for turn, language in zip(turns, self.detector.detect([t.content for t in turns]), strict=True):
+        languages = _each_text_once([t.content for t in turns], self.detector.detect)
+        for turn, language in zip(turns, languages, strict=True):
             turn.language = language
         counts.notes["turns_labelled"] += len(turns)
         return batch
@@ -133,7 +148,7 @@ class ToxicityStep(Step[Conversation]):
 
     def run(self, batch: list[Conversation], counts: StepCounts) -> list[Conversation]:
         turns = _all_turns(batch)
-        results = iter(self.suite.classify([t.content for t in turns]))
+        results = iter(_each_text_once([t.content for t in turns], self.suite.classify))
         for conv in batch:
             openai: list[Any] = []
             detoxify: list[Any] = []
@@ -162,7 +177,8 @@ class RedactStep(Step[Conversation]):
 
     def run(self, batch: list[Conversation], counts: StepCounts) -> list[Conversation]:
         turns = _all_turns(batch)
-        for turn, result in zip(turns, self.redactor.redact([t.content for t in turns]), strict=True):
+        redactions = _each_text_once([t.content for t in turns], self.redactor.redact)
+        for turn, result in zip(turns, redactions, strict=True):
             if result.entities:
                 turn.content = result.text
                 turn.redacted = True
