@@ -213,3 +213,16 @@ def test_concurrent_appends_from_many_threads_all_land(store: LogStore, new_call
 def test_iteration_rejects_a_zero_batch(store: LogStore) -> None:
     with pytest.raises(ValueError, match="batch_size"):
         next(iter(store.iter_calls(batch_size=0)))
+
+
+def test_nul_characters_survive_in_messages_and_never_break_a_batch(
+    store: LogStore, store_url: str, new_call: MakeCall
+) -> None:
+    """Clients can send NUL; PostgreSQL text cannot hold it. Messages keep it (JSON-escaped); plain text
+    fields keep it in SQLite and turn it into U+FFFD in PostgreSQL, rather than failing the whole batch."""
+    call = new_call(1, response_text="a\x00b", error="x\x00y")
+    assert store.append_calls([call, new_call(2)]) == 2
+    (stored, _) = all_calls(store)
+    assert stored.messages == call.messages
+    expected = "a\x00b" if store_url.startswith("sqlite") else "a\ufffdb"
+    assert stored.response_text == expected
