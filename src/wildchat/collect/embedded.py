@@ -81,7 +81,7 @@ class EmbeddedModel:
         command = [
             sys.executable,
             "-m",
-            "llama_cpp.server",
+            "wildchat.collect.llama_server",
             "--model",
             str(self.model_path),
             "--model_alias",

