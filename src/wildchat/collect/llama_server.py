@@ -33,7 +33,7 @@ def main() -> None:
         _patch_default_params()
     from llama_cpp.server.__main__ import main as server_main
 
-    server_main()
+    server_main()  # type: ignore[no-untyped-call]
 
 
 if __name__ == "__main__":
