@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     embedded_threads: int = Field(2, ge=1)
     log_level: str = "info"
 
-    @field_validator("models", "headers", "trusted_proxies", mode="before")
+    @field_validator("models", "headers", mode="before")
     @classmethod
     def _lists(cls, value: Any) -> Any:
         return _split_list(value)
@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _networks(cls, value: Any) -> Any:
+        value = _split_list(value)
         if isinstance(value, list):
             try:
                 return [ipaddress.ip_network(str(v).strip(), strict=False) for v in value]
@@ -140,7 +141,7 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            where = ".".join(str(p) for p in err["loc"]) or "settings"
+            where = str(err["loc"][0]) if err["loc"] else "settings"
             flag = "--" + where.replace("_", "-") if where != "settings" else where
             env = f"WILDCHAT_{where.upper()}" if where != "settings" else ""
             message = str(err["msg"]).removeprefix("Value error, ")
