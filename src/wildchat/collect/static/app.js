@@ -83,7 +83,7 @@
       const header = resp.headers.get("Retry-After");
       let seconds = Number(header);
       if (header && !Number.isFinite(seconds)) seconds = (Date.parse(header) - Date.now()) / 1000;
-      return new ApiError("rate", `Too many messages for now. Please try again ${retryText(seconds)}.`, status);
+      return new ApiError("rate", `Too many requests for now. Please try again ${retryText(seconds)}.`, status);
     }
     if (status === 502 || status === 503 || status === 504) {
       return new ApiError(
@@ -111,8 +111,10 @@
     return resp;
   }
 
-  // Reads an OpenAI server-sent-event stream, calling onDelta with each piece of content.
+  // Reads an OpenAI server-sent-event stream, calling onDelta with each piece of content; returns
+  // the finish reason ("stop", "length", ...) once the stream says [DONE].
   async function readStream(resp, onDelta) {
+    let finish = null;
     const reader = resp.body.getReader();
     const decoder = new TextDecoder();
     let buffer = "";
@@ -129,7 +131,7 @@
           .map((line) => line.slice(5).replace(/^ /, ""))
           .join("\n");
         if (!data) continue;
-        if (data === "[DONE]") return;
+        if (data === "[DONE]") return finish;
         let chunk;
         try {
           chunk = JSON.parse(data);
@@ -140,7 +142,9 @@
           const message = chunk.error.message || "The model stopped with an error.";
           throw new ApiError("upstream", `The reply was cut off: ${message}`, 502);
         }
-        const delta = chunk.choices && chunk.choices[0] && chunk.choices[0].delta;
+        const choice = chunk.choices && chunk.choices[0];
+        if (choice && choice.finish_reason) finish = choice.finish_reason;
+        const delta = choice && choice.delta;
         if (delta && typeof delta.content === "string" && delta.content) onDelta(delta.content);
       }
     }
@@ -368,11 +372,11 @@
           top_p: Number($("top-p").value),
         }),
       });
-      await readStream(resp, (delta) => {
+      const finish = await readStream(resp, (delta) => {
         reply.content += delta;
         scheduleRender(conv, reply);
       });
-      reply.status = "done";
+      reply.status = finish === "length" ? "length" : "done";
     } catch (err) {
       if (err.name === "AbortError") {
         reply.status = "stopped";
@@ -465,7 +469,10 @@
     const article = document.createElement("article");
     article.className = `msg ${isUser ? "msg-user" : "msg-assistant"}`;
     article.dataset.index = String(index);
-    if (message.status === "streaming") article.dataset.streaming = "true";
+    if (message.status === "streaming") {
+      article.dataset.streaming = "true";
+      article.setAttribute("aria-busy", "true"); // screen readers read the reply once, when it is done
+    }
     const who = document.createElement("h2");
     who.className = "msg-role";
     who.textContent = isUser ? "You" : "Assistant";
@@ -475,10 +482,15 @@
     else body.append(window.WildchatMarkdown.render(message.content));
     article.append(who, body);
 
-    if (message.status === "stopped" || message.status === "interrupted") {
+    const notes = {
+      stopped: "Stopped.",
+      interrupted: "Cut off before the end.",
+      length: "Cut at the length limit: regenerate or ask it to continue.",
+    };
+    if (notes[message.status]) {
       const note = document.createElement("p");
       note.className = "msg-note";
-      note.textContent = message.status === "stopped" ? "Stopped." : "Cut off before the end.";
+      note.textContent = notes[message.status];
       article.append(note);
     }
     const actions = document.createElement("div");

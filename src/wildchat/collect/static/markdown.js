@@ -53,7 +53,7 @@
       /(\*\*|__)(?=\S)([\s\S]*?\S)\7/.source,
       /(\*|_)(?=[^\s*_])([\s\S]*?[^\s\\])\9(?![*_\w])/.source,
       /~~(?=\S)([\s\S]*?\S)~~/.source,
-      /(https?:\/\/[^\s<>()"']*[^\s<>()"'.,;:!?])/.source,
+      /(https?:\/\/[^\s<>"']*[^\s<>()"'.,;:!?])/.source,
       /(\n)/.source,
     ].join("|"),
     "g",
@@ -82,9 +82,15 @@
       else if (m[9] !== undefined) inline(m[10], parent.appendChild(el("em")), inLink);
       else if (m[11] !== undefined) inline(m[11], parent.appendChild(el("del")), inLink);
       else if (m[12] !== undefined) {
-        const href = inLink ? null : safeHref(m[12]);
-        if (href) parent.append(link(href, m[12]));
-        else parent.append(m[12]);
+        let url = m[12];
+        // Wikipedia-style "(...)" inside a URL keeps its closing parenthesis; a sentence's does not.
+        if (text[re.lastIndex] === ")" && url.split("(").length > url.split(")").length) {
+          url += ")";
+          re.lastIndex += 1;
+        }
+        const href = inLink ? null : safeHref(url);
+        if (href) parent.append(link(href, url));
+        else parent.append(url);
       } else parent.append(el("br"));
       last = re.lastIndex;
     }
