@@ -59,6 +59,7 @@ class SQLiteStore:
                 raise StoreError(f"no log store at {path} (the file does not exist)")
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            _fsync_dir(path.parent)  # the new file's name survives power loss along with its first commit
         self._write_lock = threading.Lock()
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
@@ -294,3 +295,11 @@ def _statements(script: str) -> Iterator[str]:
 def _has_code(statement: str) -> bool:
     lines = (line.split("--", 1)[0].strip() for line in statement.splitlines())
     return any(line and line != ";" for line in lines)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
