@@ -170,6 +170,18 @@ def test_errors_are_plain_and_a_revoked_key_returns_to_consent(visit: Visit, pag
     say(page, "fail please")
     expect(page.locator("#chat-error")).to_contain_text("not answering right now")
     wait_idle(page)
+    # The message stays, with a way to send it again (here to a model that works).
+    expect(replies(page)).to_have_count(0)
+    choose_model(page, "fake")
+    page.get_by_role("button", name="Retry this message").click()
+    expect(replies(page).last).to_have_text("You said: fail please")
+    expect(page.locator("#chat-error")).to_be_hidden()
+    wait_idle(page)
+    tries = page_service.calls("fail please")
+    assert [(c["model"], c["messages"]) for c in tries] == [
+        ("fake-error", [{"role": "user", "content": "fail please"}]),
+        ("fake", [{"role": "user", "content": "fail please"}]),
+    ]
 
     # The key is revoked elsewhere (another device, the operator): the next send goes back to consent.
     gone = httpx.delete(f"{page_service.url}/v1/consent", headers={"Authorization": f"Bearer {key}"})

@@ -78,7 +78,14 @@ def test_page_is_served_locally_with_locked_down_headers(visit: Visit, page_serv
     for name in ("app.js", "markdown.js", "app.css"):
         asset = httpx.get(f"{page_service.url}/static/{name}")
         assert asset.status_code == 200 and asset.headers["x-content-type-options"] == "nosniff"
+        # Revalidation: an unchanged file costs a 304 without a body, still with the headers.
+        again = httpx.get(
+            f"{page_service.url}/static/{name}", headers={"If-None-Match": asset.headers["etag"]}
+        )
+        assert again.status_code == 304 and again.content == b""
+        assert again.headers["content-security-policy"] == csp
     assert httpx.get(f"{page_service.url}/static/..%2Fpage.py").status_code == 404
+    assert httpx.get(f"{page_service.url}/static/index.html").status_code == 404  # only via /
     assert visit.foreign_requests == []
 
 
