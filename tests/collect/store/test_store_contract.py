@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import random
+import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta, timezone
 
+import psycopg
 import pytest
 from store_calls import T0, MakeCall
 
@@ -226,3 +229,31 @@ def test_nul_characters_survive_in_messages_and_never_break_a_batch(
     assert stored.messages == call.messages
     expected = "a\x00b" if store_url.startswith("sqlite") else "a\ufffdb"
     assert stored.response_text == expected
+
+
+def _raw_sql(store_url: str, sql: str) -> list[tuple[object, ...]]:
+    if store_url.startswith("sqlite:///"):
+        with contextlib.closing(sqlite3.connect(store_url.removeprefix("sqlite:///"))) as conn, conn:
+            return conn.execute(sql).fetchall()
+    with psycopg.connect(store_url, autocommit=True) as pg:
+        cursor = pg.execute(sql)
+        return cursor.fetchall() if cursor.description else []
+
+
+def test_a_failing_migration_leaves_nothing_half_applied(store_url: str) -> None:
+    first = open_store(store_url)  # creates the SQLite file; the schema is not there yet
+    try:
+        # Something already squats on a name migration 0001 creates last.
+        _raw_sql(store_url, "CREATE TABLE tombstones (squatter integer)")
+        with pytest.raises(StoreError, match="cannot prepare"):
+            first.migrate()
+    finally:
+        first.close()
+    tables = "SELECT count(*) FROM information_schema.tables WHERE table_name = 'consents'"
+    if store_url.startswith("sqlite"):
+        tables = "SELECT count(*) FROM sqlite_master WHERE name = 'consents'"
+    assert _raw_sql(store_url, tables) == [(0,)]  # 0001's first tables were rolled back with it
+    if store_url.startswith("sqlite"):
+        assert _raw_sql(store_url, "SELECT count(*) FROM schema_migrations") == [(0,)]
+    else:  # PostgreSQL rolled back even the bookkeeping table: it was made in the same transaction
+        assert _raw_sql(store_url, "SELECT to_regclass('schema_migrations') IS NULL") == [(True,)]

@@ -115,6 +115,12 @@ class PostgresStore:
 
     # schema --------------------------------------------------------------------------------------
     def migrate(self) -> None:
+        try:
+            self._migrate()
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot prepare the log store {self.url}: {str(exc).strip()}") from exc
+
+    def _migrate(self) -> None:
         with self._transaction() as conn:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
             conn.execute(

@@ -99,10 +99,13 @@ class SQLiteStore:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
+                conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                # A failed COMMIT (disk full, I/O error) may leave the transaction open: close it, or
+                # every later BEGIN would fail too.
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
 
     def _flush_wal(self) -> None:
         """Copy the WAL into the main file and truncate it, so deleted content leaves the WAL too.
@@ -114,6 +117,12 @@ class SQLiteStore:
 
     # schema --------------------------------------------------------------------------------------
     def migrate(self) -> None:
+        try:
+            self._migrate()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot prepare the SQLite log store {self.path}: {exc}") from exc
+
+    def _migrate(self) -> None:
         with self._write_lock:
             conn = self._writer
             conn.execute(
@@ -134,10 +143,11 @@ class SQLiteStore:
                             "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                             (migration.version, migration.name, to_text(datetime.now().astimezone())),
                         )
+                    conn.execute("COMMIT")
                 except BaseException:
-                    conn.execute("ROLLBACK")
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
                     raise
-                conn.execute("COMMIT")
 
     def applied_migrations(self) -> list[int]:
         rows = self._reader().execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()
