@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from functools import lru_cache
 
 import phonenumbers
@@ -26,6 +27,7 @@ from presidio_analyzer.predefined_recognizers import (
     SpacyRecognizer,
 )
 
+from wildchat.curate.pii.cards import card_recognizer
 from wildchat.curate.pii.entities import NER_ENTITIES
 from wildchat.curate.pii.phones import REGIONS, StructuredPhoneRecognizer
 from wildchat.curate.pii.secrets import secret_recognizers
@@ -80,6 +82,9 @@ class NoContextEnhancer(ContextAwareEnhancer):  # type: ignore[misc]
         return raw_results
 
 
+_NON_ASCII_TAIL = re.compile(r"[^\x00-\x7f]+$")
+
+
 @lru_cache(maxsize=1)
 def _offline_tld_extract() -> tldextract.TLDExtract:
     # The bundled public-suffix snapshot only: tldextract's default fetches the list over the network.
@@ -90,7 +95,8 @@ class OfflineEmailRecognizer(EmailRecognizer):  # type: ignore[misc]
     """Presidio's email recognizer with its TLD check served from the bundled suffix list."""
 
     def validate_result(self, pattern_text: str) -> bool:
-        return bool(_offline_tld_extract()(pattern_text).suffix)
+        # Presidio's \w also takes CJK text glued after the address (``a@qq.com谢谢``): judge the ASCII part.
+        return bool(_offline_tld_extract()(_NON_ASCII_TAIL.sub("", pattern_text)).suffix)
 
 
 def warm_up() -> None:
@@ -122,6 +128,7 @@ def build_analyzer(ner_model: str | None) -> AnalyzerEngine:
         CreditCardRecognizer(),
         IbanRecognizer(),
         IpRecognizer(),
+        card_recognizer(),
         StructuredPhoneRecognizer(),
         ssn_recognizer(),
         *secret_recognizers(),

@@ -30,8 +30,10 @@ CARD_WORDS = re.compile(
     r"(?i)(?:card|visa|mastercard|amex|tarjeta|carte|karte|cartão|carta|карт|卡|カード|카드|بطاقة|cc\b|cvv)"
 )
 
+# Versions and outline numbering (``section 4.2.1.3``): dotted numbers that are not addresses.
 VERSION_WORDS = re.compile(
     r"(?i)(?:\bv(?:er(?:sion)?)?\.?\s*$|version|release|build|firmware|版本|версия|versión|versão|バージョン|버전"
+    r"|section|chapter|clause|paragraph|article|\bart\.|§|\bstep|\btable|\bfig(?:ure|\.)|раздел|пункт|章|节"
     r"|[A-Za-z]/$|==\s*$|>=\s*$|<=\s*$|~=\s*$)"
 )
 

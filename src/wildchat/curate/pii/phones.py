@@ -22,7 +22,7 @@ from wildchat.curate.pii.entities import PHONE_NUMBER
 # A run of digits with single separators, optionally led by + / 00 and an area code in parentheses.
 # It may not start or end inside a longer token (a hash, a URL, a decimal, a larger digit run).
 CANDIDATE = re.compile(
-    r"(?<![A-Za-z0-9_+#/.=:@$€£¥\-])(?<!\d[ .\-])"
+    r"(?<![A-Za-z0-9_+#/.=@$€£¥\-])(?<!\d[ .:\-])"
     r"(?:\+\s?|\b00\s?)?\(?\d(?:[ \u00a0.\-]?\(?\d|\)[ \u00a0\-]?\d|[ \u00a0]\(\d)*"
     r"(?![A-Za-z0-9_%/#]|[ \u00a0().\-]?\d|[.,:]\d)"
 )
@@ -53,14 +53,22 @@ def _valid_somewhere(candidate: str, international: bool) -> bool:
     return False
 
 
+def _possible_international(candidate: str) -> bool:
+    """Right length for its country code; covers ranges reserved for fiction (UK 07700 900xxx, US 555-01xx)."""
+    try:
+        return bool(phonenumbers.is_possible_number(phonenumbers.parse(candidate, None)))
+    except phonenumbers.NumberParseException:
+        return False
+
+
 def _laid_out_like_phone(candidate: str) -> bool:
-    """An area code in parentheses, or 3+ digit groups of phone-like sizes, or a trunk-0 national form."""
+    """An area code in parentheses, or 3+ groups of 2-6 digits, or a trunk-0 national form (`030 1234567`)."""
     if "(" in candidate:
         return True
     groups = _GROUPS.findall(candidate)
     if len(groups) >= 3:
         first, rest = groups[0], groups[1:]
-        return 1 <= len(first) <= 5 and all(2 <= len(g) <= 5 for g in rest)
+        return 1 <= len(first) <= 5 and all(2 <= len(g) <= 6 for g in rest)
     return len(groups) == 2 and groups[0].startswith("0") and len(groups[0]) <= 5 and "." not in candidate
 
 
@@ -75,7 +83,10 @@ def is_phone(text: str, start: int, end: int) -> bool:
         return False
     if international:
         written = "+" + candidate[2:] if candidate.startswith("00") else candidate
-        return _valid_somewhere(written, international=True)
+        if _valid_somewhere(written, international=True):
+            return True
+        # Written out by a person (grouped), a number in a fiction range is still someone's to hide.
+        return _laid_out_like_phone(written) and _possible_international(written)
     worded = context.says_phone(text, start, end)
     if not worded:
         if context.says_not_phone(text, start) or _THOUSANDS.fullmatch(candidate):

@@ -34,6 +34,15 @@ def _random_after_prefix(prefix_len: int) -> Validator:
     return check
 
 
+def _aws_key(prefix_len: int) -> Validator:
+    """Random after the prefix, and not one of the example keys AWS prints in its documentation."""
+
+    def check(text: str, start: int, end: int) -> bool:
+        return "EXAMPLE" not in text[start:end] and _looks_random(text[start + prefix_len : end])
+
+    return check
+
+
 def _random_body(text: str, start: int, end: int) -> bool:
     token = text[start:end]
     body = token.split("_", 2)[-1] if token.count("_") >= 1 else token.split("-", 1)[-1]
@@ -98,14 +107,14 @@ def secret_recognizers() -> list[RegexRecognizer]:
         _recognizer(
             E.AWS_ACCESS_KEY_ID,
             r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA)[A-Z0-9]{16}(?![A-Za-z0-9])",
-            _random_after_prefix(4),
+            _aws_key(4),
         ),
         # A 40-character secret key is indistinguishable from other base64 without its label nearby.
         _recognizer(
             E.AWS_SECRET_ACCESS_KEY,
             r"(?i:aws_?secret_?(?:access_?)?key|secret_?access_?key)[\"']?\s*[:=]\s*[\"']?"
             r"(?P<span>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])",
-            _random_after_prefix(0),
+            _aws_key(0),
         ),
         _recognizer(
             E.JWT,

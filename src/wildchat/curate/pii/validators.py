@@ -8,7 +8,7 @@ Each rule returns the span to redact, possibly narrowed, or None to keep the tex
   longer dotted run (an SNMP OID, ``1.2.3.4.5``), is not an address.
 * Emails: ``git@host`` is the scp form of a git remote, and a ``user:pass@host`` inside a URL is handled as
   URL credentials; letters of another script glued to the front of an address (``邮箱是a@b.com``) are text.
-* Cards: Presidio already requires the Luhn check; a number labelled as an order/ticket/tracking number
+* Cards: Presidio already requires the Luhn check (``cards`` adds the layouts it misses); a number labelled as an order/ticket/tracking number
   without a card word nearby stays.
 """
 
@@ -56,6 +56,8 @@ def _email(text: str, start: int, end: int) -> Span | None:
         local = local[foreign[-1] + 1 :]
     if not local or local == "git" or _URL_USERINFO.search(text[max(0, start - 200) : start]):
         return None
+    while end > start and ord(text[end - 1]) > 127:  # and glued after it (``a@qq.com谢谢``)
+        end -= 1
     return start, end
 
 
