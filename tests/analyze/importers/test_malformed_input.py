@@ -183,3 +183,26 @@ def test_cli_success_reports_counts(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert "imported 3 conversations" in result.stdout
     assert corpus_io.read_manifest(tmp_path / "out")["counts"]["conversations_out"] == 3
+
+
+def test_help_names_every_format() -> None:
+    from typer.testing import CliRunner
+
+    from wildchat.analyze.importers import FORMATS
+    from wildchat.cli import app
+
+    result = CliRunner().invoke(app, ["import", "--help"], env={"COLUMNS": "300"})
+    assert result.exit_code == 0
+    assert all(name in result.stdout for name in FORMATS), result.stdout
+
+
+def test_progress_goes_to_stderr(shared_public: Path, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from wildchat.cli import app
+
+    source = shared_public / "alpaca" / "alpaca_en_demo.json"
+    result = CliRunner().invoke(app, ["import", "-f", "alpaca", str(source), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0
+    assert "import alpaca" in result.stderr and "859.9/859.9 kB" in result.stderr  # every byte read
+    assert "imported 999 conversations" in result.stdout

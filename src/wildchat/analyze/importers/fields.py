@@ -6,6 +6,7 @@ the dict that holds the last component.
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +17,7 @@ from wildchat.records import as_utc
 _MISSING = object()
 
 
+@functools.lru_cache(maxsize=4096)  # the same few hundred field paths come back for every record
 def _leaf(field: str) -> str:
     """The key inside its dict: ``conversations[3].value`` -> ``value``."""
     return field.rsplit(".", 1)[-1]
