@@ -51,4 +51,6 @@ say "installing wildchat and its dependencies"
 "${PIP[@]}" -e '.[all]' 2>&1 | grep -v -E "^(WARNING: Location|Requirement already satisfied)" || true
 .venv/bin/python -c "import wildchat, llama_cpp, lingua, presidio_analyzer, ray, duckdb" \
   || { echo "error: the virtual environment is incomplete (see pip's output above)" >&2; exit 1; }
+# The genuine Llama-2 tokenizer vocabulary for the report's token counts (from llama-cpp-python's sdist).
+bash scripts/fetch_llama2_vocab.sh
 say "setup done"

@@ -375,6 +375,40 @@ def import_corpus(
     )
 
 
+@app.command()
+def report(
+    corpora: list[Path] = typer.Argument(..., help="Corpus folders (data/train-*.parquet), shown side by side."),
+    out: Path = typer.Option(..., "--out", help="Report folder: index.html, stats.json, table1.md."),
+    names: list[str] = typer.Option(
+        None, "--name", "--names", help="Display name per corpus, in order (repeat); default: folder names."
+    ),
+    sample: int = typer.Option(
+        5_000, min=1, help="Conversations (random, fixed seed) whose turns are tokenized and embedded."
+    ),
+    diversity_prompts: int = typer.Option(200, min=0, help="First-turn prompts per corpus for diversity."),
+    progress: bool = typer.Option(True, help="Show progress on stderr."),
+) -> None:
+    """Reproduce the WildChat paper's statistics (Table 1, figures, prompt diversity) as an HTML report."""
+    from wildchat.analyze.report import ReportOptions, build_report
+    from wildchat.analyze.scan import CorpusError, ScanOptions
+
+    try:
+        result = build_report(
+            corpora,
+            out,
+            names=names or None,
+            options=ReportOptions(
+                scan=ScanOptions(text_sample_conversations=sample),
+                diversity_prompts=diversity_prompts,
+                show_progress=progress,
+            ),
+        )
+    except (CorpusError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"wrote {result.out_dir / 'index.html'}, stats.json, table1.md in {result.seconds:.1f} s")
+
+
 # --------------------------------------------------------------------------------------------- demo
 
 
