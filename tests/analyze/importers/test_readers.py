@@ -99,3 +99,33 @@ def test_not_parquet_is_a_clear_error(tmp_path: Path) -> None:
     path.write_bytes(b"not parquet at all")
     with pytest.raises(MalformedInput, match="is not a readable Parquet file"):
         list(readers.read_records(path))
+
+
+def test_gzip_compressed_inputs_read_like_plain_ones(shared_public: Path, tmp_path: Path) -> None:
+    import gzip
+
+    from wildchat.analyze.importers import run_import
+
+    plain = shared_public / "oasst1" / "en_100_tree.jsonl"
+    packed = tmp_path / "inputs" / "2023-04-12_oasst_ready.trees.jsonl.gz"
+    packed.parent.mkdir()
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    advanced: list[int] = []
+    records = list(readers.read_records(packed, advanced.append))
+    assert len(records) == 100 and records[99].where.line == 100
+    assert sum(advanced) == packed.stat().st_size  # progress counts the compressed bytes
+
+    array = tmp_path / "inputs" / "alpaca.json.gz"
+    array.write_bytes(gzip.compress((shared_public / "alpaca" / "alpaca_en_demo.json").read_bytes()))
+    assert readers.input_kind(array) == "json"
+    result = run_import("oasst", [packed.parent / packed.name], tmp_path / "out")
+    assert result.conversations == 546  # as from the plain file (test_public_samples)
+
+
+def test_damaged_gzip_names_the_file(tmp_path: Path) -> None:
+    import gzip
+
+    path = tmp_path / "trees.jsonl.gz"
+    path.write_bytes(gzip.compress(b'{"a": 1}\n' * 50_000)[:-200])  # cut short
+    with pytest.raises(MalformedInput, match=r"trees\.jsonl\.gz: cannot be read: "):
+        list(readers.read_records(path))

@@ -9,13 +9,15 @@ row) so that errors can say where the problem is.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
+import gzip
 import io
 import json
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 import orjson
 
@@ -29,14 +31,25 @@ _WHITESPACE = re.compile(r"[ \t\n\r]*")
 
 
 def input_kind(path: Path) -> str:
-    """``parquet``, ``csv``, ``json`` (one array) or ``jsonl``: by suffix, else by the first character."""
-    suffix = path.suffix.lower()
+    """``parquet``, ``csv``, ``json`` (one array) or ``jsonl``: by suffix, else by the first character.
+
+    Text containers may be gzip-compressed (``.gz``, as OpenAssistant's exports are).
+    """
+    gzipped = path.suffix.lower() == ".gz"
+    suffix = Path(path.stem).suffix.lower() if gzipped else path.suffix.lower()
     if suffix == ".parquet":
+        if gzipped:
+            raise MalformedInput(
+                Where(path), None, "gzip-compressed Parquet is not supported (decompress it)"
+            )
         return "parquet"
     if suffix in (".csv", ".tsv"):
         return "csv"
-    with open(path, "rb") as fh:
-        head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    try:
+        with _opened(path) as (fh, _raw):
+            head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except (OSError, EOFError) as exc:
+        raise MalformedInput(Where(path), None, f"cannot be read: {exc}") from exc
     if head.startswith(b"["):
         return "json"
     if head.startswith(b"{") or head == b"":
@@ -50,11 +63,42 @@ def read_records(path: Path, advance: Advance | None = None) -> Iterator[Record]
     kind = input_kind(path)
     if kind == "parquet":
         return _parquet_records(path, step)
-    if kind == "csv":
-        return _csv_records(path, step)
-    if kind == "json":
-        return _json_array_records(path, step)
-    return _jsonl_records(path, step)
+    readers = {"csv": _csv_records, "json": _json_array_records, "jsonl": _jsonl_records}
+    return _read_errors_named(path, readers[kind](path, step))
+
+
+def _read_errors_named(path: Path, records: Iterator[Record]) -> Iterator[Record]:
+    """A damaged gzip stream or a failing disk ends the import with a message naming the file."""
+    try:
+        yield from records
+    except (OSError, EOFError) as exc:
+        raise MalformedInput(Where(path), None, f"cannot be read: {exc}") from exc
+
+
+@contextlib.contextmanager
+def _opened(path: Path) -> Iterator[tuple[io.BufferedIOBase, io.BufferedIOBase]]:
+    """The file's (decompressed) bytes, and the raw file whose position measures progress."""
+    with open(path, "rb") as raw:
+        if path.suffix.lower() == ".gz":
+            with gzip.GzipFile(fileobj=raw, mode="rb") as unpacked:
+                yield unpacked, raw
+        else:
+            yield raw, raw
+
+
+class _Meter:
+    """Reports progress as the raw file's position advances (compressed bytes for .gz files)."""
+
+    def __init__(self, raw: io.BufferedIOBase, advance: Advance) -> None:
+        self.raw = raw
+        self.advance = advance
+        self.done = 0
+
+    def update(self) -> None:
+        position = self.raw.tell()
+        if position > self.done:
+            self.advance(position - self.done)
+            self.done = position
 
 
 def _object(value: Any, where: Where) -> dict[str, Any]:
@@ -66,11 +110,12 @@ def _object(value: Any, where: Where) -> dict[str, Any]:
 
 def _jsonl_records(path: Path, advance: Advance) -> Iterator[Record]:
     pending = 0
-    with open(path, "rb") as fh:
+    with _opened(path) as (fh, raw):
+        meter = _Meter(raw, advance)
         for number, line in enumerate(fh, start=1):
             pending += len(line)
             if pending >= _CHUNK:
-                advance(pending)
+                meter.update()
                 pending = 0
             if not line.strip():
                 continue
@@ -80,16 +125,16 @@ def _jsonl_records(path: Path, advance: Advance) -> Iterator[Record]:
             except orjson.JSONDecodeError as exc:
                 raise MalformedInput(where, None, f"invalid JSON: {exc.msg} at column {exc.pos + 1}") from exc
             yield Record(where, _object(value, where))
-    advance(pending)
+        meter.update()
 
 
 class _TextWindow:
     """A sliding window over a UTF-8 file: enough text to decode the next JSON value, no more."""
 
-    def __init__(self, path: Path, fh: io.BufferedReader, advance: Advance) -> None:
+    def __init__(self, path: Path, fh: io.BufferedIOBase, meter: _Meter) -> None:
         self.path = path
         self.fh = fh
-        self.advance = advance
+        self.meter = meter
         self.decoder = codecs.getincrementaldecoder("utf-8-sig")()
         self.buf = ""
         self.pos = 0
@@ -102,7 +147,7 @@ class _TextWindow:
         if self.eof:
             return False
         data = self.fh.read(max(at_least, _CHUNK))
-        self.advance(len(data))
+        self.meter.update()
         try:
             text = self.decoder.decode(data, final=not data)
         except UnicodeDecodeError as exc:
@@ -136,8 +181,8 @@ class _TextWindow:
 
 def _json_array_records(path: Path, advance: Advance) -> Iterator[Record]:
     decoder = json.JSONDecoder()
-    with open(path, "rb") as fh:
-        window = _TextWindow(path, fh, advance)
+    with _opened(path) as (fh, raw):
+        window = _TextWindow(path, fh, _Meter(raw, advance))
         if window.peek() != "[":
             raise MalformedInput(Where(path, line=1), None, "invalid JSON: the file must be one JSON array")
         window.pos += 1
@@ -181,16 +226,21 @@ def _json_array_records(path: Path, advance: Advance) -> Iterator[Record]:
 
 def _csv_records(path: Path, advance: Advance) -> Iterator[Record]:
     csv.field_size_limit(2**31 - 1)  # conversation text can exceed the 128 KiB default
-    with open(path, "rb") as raw:
-        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-        dialect = "excel-tab" if path.suffix.lower() == ".tsv" else "excel"
-        reader = csv.reader(text, dialect=dialect)
-        header = next(reader, None)
-        if header is None:
-            return
-        done = 0
-        start = reader.line_num + 1
+    tab = (
+        Path(path.stem).suffix.lower() == ".tsv"
+        if path.suffix.lower() == ".gz"
+        else path.suffix.lower() == ".tsv"
+    )
+    with _opened(path) as (fh, raw):
+        meter = _Meter(raw, advance)
+        text = io.TextIOWrapper(cast("IO[bytes]", fh), encoding="utf-8-sig", newline="")
+        reader = csv.reader(text, dialect="excel-tab" if tab else "excel")
         try:
+            header = next(reader, None)
+            if header is None:
+                return
+            start = reader.line_num + 1
+            rows = 0
             for values in reader:
                 where = Where(path, line=start)
                 start = reader.line_num + 1
@@ -200,16 +250,15 @@ def _csv_records(path: Path, advance: Advance) -> Iterator[Record]:
                     raise MalformedInput(
                         where, None, f"has {len(values)} columns, the header has {len(header)}"
                     )
-                position = raw.tell()
-                if position - done >= _CHUNK:
-                    advance(position - done)
-                    done = position
+                rows += 1
+                if rows % 1024 == 0:  # now and then: a syscall per row would show
+                    meter.update()
                 yield Record(where, dict(zip(header, values, strict=True)))
         except csv.Error as exc:
             raise MalformedInput(Where(path, line=reader.line_num), None, f"invalid CSV: {exc}") from exc
         except UnicodeDecodeError as exc:
             raise MalformedInput(Where(path, line=reader.line_num), None, f"{exc}") from exc
-        advance(raw.tell() - done)
+        meter.update()
 
 
 def _parquet_records(path: Path, advance: Advance) -> Iterator[Record]:

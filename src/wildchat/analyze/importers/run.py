@@ -33,7 +33,17 @@ from wildchat.records import CORPUS_SCHEMA
 MANIFEST_VERSION = 1
 DEFAULT_SHARD_ROWS = 50_000
 _BATCH_ROWS = 2_048
-_INPUT_SUFFIXES = (".parquet", ".json", ".jsonl", ".csv", ".tsv")
+_INPUT_SUFFIXES = (
+    ".parquet",
+    ".json",
+    ".jsonl",
+    ".csv",
+    ".tsv",
+    ".json.gz",
+    ".jsonl.gz",
+    ".csv.gz",
+    ".tsv.gz",
+)
 
 
 @dataclass
@@ -62,7 +72,9 @@ def expand_inputs(inputs: Sequence[Path], out_dir: Path) -> list[Path]:
         if not given.exists():
             raise ImportFailed(f"{given}: no such file or folder")
         if given.is_dir():
-            found = sorted(p for p in given.rglob("*") if p.is_file() and p.suffix.lower() in _INPUT_SUFFIXES)
+            found = sorted(
+                p for p in given.rglob("*") if p.is_file() and p.name.lower().endswith(_INPUT_SUFFIXES)
+            )
             if not found:
                 raise ImportFailed(f"{given}: no {', '.join(_INPUT_SUFFIXES)} files in this folder")
             files += found
