@@ -206,3 +206,12 @@ def test_progress_goes_to_stderr(shared_public: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert "import alpaca" in result.stderr and "859.9/859.9 kB" in result.stderr  # every byte read
     assert "imported 999 conversations" in result.stdout
+
+
+def test_empty_input_gives_an_empty_corpus(tmp_path: Path) -> None:
+    source = tmp_path / "empty.jsonl"
+    source.write_text("\n", encoding="utf-8")
+    result = run_cli("--format", "sharegpt", source, "--out", tmp_path / "out")
+    assert result.exit_code == 0 and "imported 0 conversations" in result.stdout
+    assert corpus_io.read_manifest(tmp_path / "out")["counts"]["conversations_out"] == 0
+    assert len(corpus_io.shard_files(tmp_path / "out")) == 1 and read_rows(tmp_path / "out") == []
