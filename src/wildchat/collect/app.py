@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from wildchat.collect.asgi_io import Receive, Scope, Send, peer_of
+from wildchat.collect.asgi_io import Receive, Scope, Send, peer_of, read_body
 from wildchat.collect.chat import HOW_TO_CONSENT, ChatEndpoint
 from wildchat.collect.client_ip import ClientIpResolver
 from wildchat.collect.consent import ConsentBook, bearer_key
@@ -144,9 +144,10 @@ class GatewayApp:
 
     async def _agree(self, request: Request) -> Response:
         gw = self._gw()
-        body = await request.body()
-        if len(body) > gw.settings.max_body_bytes:
-            raise ApiError(413, "The request body is too large.", code="request_too_large")
+        length = request.headers.get("content-length")
+        body = await read_body(
+            request.receive, gw.settings.max_body_bytes, int(length) if length and length.isdigit() else None
+        )
         try:
             data = orjson.loads(body)
         except orjson.JSONDecodeError:

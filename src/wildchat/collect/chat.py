@@ -221,16 +221,21 @@ class ChatEndpoint:
             if watcher is not None and not watcher.done():
                 watcher.remove_done_callback(on_receive)
                 watcher.cancel()
-        await self._record(call, outcome, started)
+        try:
+            await self._record(call, outcome, started)
+        except ApiError as error:
+            if not state["sending"]:
+                raise
+            # not recorded: the client must not take this stream for a finished one
+            if outcome.status != CallStatus.CLIENT_DISCONNECTED:
+                await _send_error_event(send, error)
+            return
         if not state["sending"]:
             raise _failure(outcome, status_code)
         if outcome.status == CallStatus.OK:
             await send({"type": "http.response.body", "body": _DONE})
         elif outcome.status != CallStatus.CLIENT_DISCONNECTED:
-            error = _failure(outcome, status_code)
-            event = b"data: " + orjson.dumps({"error": orjson.loads(error.body())["error"]}) + b"\n\n"
-            await send({"type": "http.response.body", "body": event, "more_body": True})
-            await send({"type": "http.response.body", "body": b""})
+            await _send_error_event(send, _failure(outcome, status_code))
 
     async def _relay(
         self, response: aiohttp.ClientResponse, request: ChatRequest, outcome: Outcome, send: Send
@@ -301,6 +306,13 @@ class ChatEndpoint:
                 "server_error",
                 "storage_unavailable",
             ) from None
+
+
+async def _send_error_event(send: Send, error: ApiError) -> None:
+    """End a stream that already started with an error event (the SDK raises it as APIError)."""
+    event = b"data: " + orjson.dumps({"error": orjson.loads(error.body())["error"]}) + b"\n\n"
+    await send({"type": "http.response.body", "body": event, "more_body": True})
+    await send({"type": "http.response.body", "body": b""})
 
 
 def _event_data(event: bytes) -> bytes | None:

@@ -124,3 +124,8 @@ def test_max_tokens_cap_is_applied_and_recorded(tmp_path: Path, upstream: FakeUp
         assert params == {"a": {"max_tokens": 16}, "b": {"max_tokens": 16}, "c": {"max_tokens": 5}}
     finally:
         gw.stop()
+
+
+def test_consent_body_over_the_limit_gets_413(limited: Gateway) -> None:
+    body = {"agree": True, "terms_version": "2026-11-26", "padding": "p" * 30_000}
+    assert_openai_error(httpx.post(limited.api + "/consent", json=body), 413, "request_too_large")
