@@ -170,6 +170,9 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
     assert inside.exit_code == 2 and "lies inside the output folder" in inside.stderr
     assert good.exists()
 
+    paths = run_cli("--format", "oasst", good, "--out", tmp_path / "out", "--oasst-paths", "longest")
+    assert paths.exit_code == 2 and "--oasst-paths must be 'all' or 'best', got 'longest'" in paths.stderr
+
     not_json = tmp_path / "notes.txt"
     not_json.write_text("hello\n", encoding="utf-8")
     other = run_cli("--format", "alpaca", not_json, "--out", tmp_path / "out")
