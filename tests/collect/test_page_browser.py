@@ -111,6 +111,14 @@ def test_streamed_reply_is_logged_with_browser_headers_and_kept_on_reload(
     expect(page.locator(".msg")).to_have_count(4)
     page.screenshot(path=str(ARTIFACTS / "page-conversation.png"), full_page=True)
 
+    # Deleting it removes the browser's copy for good (the store keeps the logged calls).
+    page.get_by_role("button", name=re.compile(r"^Delete conversation: Bonjour")).click()
+    expect(page.locator(".msg")).to_have_count(0)
+    expect(page.locator("#conversation-list")).to_have_text("None yet.")
+    page.reload()
+    expect(page.locator("#conversation-list")).to_have_text("None yet.")
+    assert len(page_service.calls(prompt)) == 2  # both turns of the deleted conversation
+
 
 def test_regenerate_and_edit_and_resend_log_the_right_histories(visit: Visit, page_service: Service) -> None:
     page = visit.page

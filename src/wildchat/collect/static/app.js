@@ -388,8 +388,8 @@
     } finally {
       if (stream && stream.controller === controller) stream = null;
       setStreaming(false);
-      // After a withdrawal the browser's copy is gone: do not write this conversation back.
-      if (!withdrawn) {
+      // After a withdrawal, or once the visitor deleted this conversation, do not write it back.
+      if (!withdrawn && (conv === current || conversations.includes(conv))) {
         persist(conv);
         if (current === conv) renderMessages();
       }
@@ -535,8 +535,9 @@
     area.addEventListener("keydown", (event) => {
       if (event.key === "Escape") renderMessages();
     });
+    const oldActions = article.querySelector(".msg-actions");
     article.querySelector(".msg-body").replaceWith(form);
-    article.querySelector(".msg-actions:not(.edit-form .msg-actions)")?.remove();
+    if (oldActions) oldActions.remove();
     area.focus();
   }
 
