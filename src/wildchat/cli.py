@@ -350,6 +350,9 @@ def import_corpus(
         "all", help="OpenAssistant trees: 'all' (one conversation per branch) or 'best' (best-ranked path)."
     ),
     shard_rows: int = typer.Option(50_000, min=1, help="Conversations per Parquet shard."),
+    skip_malformed: bool = typer.Option(
+        False, help="Skip and count records with a missing or mistyped field instead of stopping."
+    ),
     progress: bool = typer.Option(True, help="Show progress on stderr."),
 ) -> None:
     """Convert a public corpus into our corpus format (WildChat-1M's schema); see docs/importers.md."""
@@ -360,7 +363,7 @@ def import_corpus(
             format_name,
             inputs,
             out,
-            ImportOptions(oasst_paths=oasst_paths),
+            ImportOptions(oasst_paths=oasst_paths, skip_malformed=skip_malformed),
             shard_rows,
             show_progress=progress,
         )

@@ -218,3 +218,43 @@ def test_empty_input_gives_an_empty_corpus(tmp_path: Path) -> None:
     assert result.exit_code == 0 and "imported 0 conversations" in result.stdout
     assert corpus_io.read_manifest(tmp_path / "out")["counts"]["conversations_out"] == 0
     assert len(corpus_io.shard_files(tmp_path / "out")) == 1 and read_rows(tmp_path / "out") == []
+
+
+def test_skip_malformed_counts_bad_records_instead_of_stopping(tmp_path: Path) -> None:
+    rows = [
+        GOOD["alpaca"],
+        _with(GOOD["alpaca"], 3, "instruction"),
+        GOOD["alpaca"],
+        _without(GOOD["alpaca"], "output"),
+    ]
+    source = write_jsonl(tmp_path / "alpaca.jsonl", rows)
+    result = run_cli("--format", "alpaca", source, "--out", tmp_path / "out", "--skip-malformed")
+
+    assert result.exit_code == 0 and "imported 2 conversations" in result.stdout
+    manifest = corpus_io.read_manifest(tmp_path / "out")
+    assert manifest["parameters"]["skip_malformed"] is True
+    assert manifest["counts"]["records_in"] == 4 and manifest["counts"]["skipped"] == 2
+    assert manifest["skipped"]["malformed record (field 'instruction')"] == {
+        "count": 1,
+        "first_at": f"{source}:2: field 'instruction': must be a string, got int",
+    }
+    assert manifest["skipped"]["malformed record (field 'output')"]["count"] == 1
+
+
+def test_skip_malformed_in_oasst_trees_and_flat_tables(tmp_path: Path) -> None:
+    bad_tree = _without(GOOD["oasst"], "prompt", "replies", 0, "text")
+    trees = write_jsonl(tmp_path / "trees.jsonl", [GOOD["oasst"], bad_tree])
+    result = run_cli("--format", "oasst", trees, "--out", tmp_path / "out", "--skip-malformed")
+    assert result.exit_code == 0 and "imported 1 conversations" in result.stdout
+    flat = [
+        {"message_id": "m1", "parent_id": None, "message_tree_id": "t1", "role": "prompter", "text": "hi"},
+        {"message_id": "m2", "parent_id": "m1", "message_tree_id": "t1", "role": "bot", "text": "hey"},
+        {"message_id": "m3", "parent_id": "m2", "message_tree_id": "t1", "role": "prompter", "text": "so?"},
+        {"message_id": "m4", "parent_id": "m1", "message_tree_id": "t1", "role": "assistant", "text": "yo"},
+    ]
+    table = write_jsonl(tmp_path / "flat.jsonl", flat)
+    result = run_cli("--format", "oasst", table, "--out", tmp_path / "out", "--skip-malformed")
+    assert result.exit_code == 0 and "imported 1 conversations" in result.stdout
+    skipped = corpus_io.read_manifest(tmp_path / "out")["skipped"]
+    assert skipped["malformed record (field 'message.role')"]["count"] == 1
+    assert skipped["message whose parent is not in the input (with its replies)"]["count"] == 1  # m3

@@ -81,9 +81,12 @@ class ImportOptions:
 
     #: OpenAssistant trees: "all" = one conversation per root-to-leaf path, "best" = the best-ranked path.
     oasst_paths: str = "all"
+    #: Skip (and count) records with a missing or mistyped field instead of stopping. Text that is not
+    #: JSON/CSV/Parquet at all still stops the import: past a syntax error nothing can be trusted.
+    skip_malformed: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        return {"oasst_paths": self.oasst_paths}
+        return {"oasst_paths": self.oasst_paths, "skip_malformed": self.skip_malformed}
 
 
 @dataclass
@@ -102,6 +105,14 @@ class ImportStats:
     def skip(self, reason: str, where: Where, count: int = 1) -> None:
         self.skipped[reason] += count
         self.skipped_first.setdefault(reason, str(where))
+
+    def skip_malformed(self, error: MalformedInput, options: ImportOptions) -> None:
+        """Count a malformed record as skipped when the options allow it; re-raise it otherwise."""
+        if not options.skip_malformed:
+            raise error
+        reason = "malformed record" if error.field is None else f"malformed record (field '{error.field}')"
+        self.skipped[reason] += 1
+        self.skipped_first.setdefault(reason, str(error))  # the whole message: where and what
 
 
 class Importer(Protocol):
@@ -131,7 +142,12 @@ class RecordImporter:
     ) -> Iterator[dict[str, Any]]:
         for record in records:
             stats.records_in += 1
-            yield from self.convert_one(record, stats, options)
+            try:
+                rows = list(self.convert_one(record, stats, options))
+            except MalformedInput as error:
+                stats.skip_malformed(error, options)
+                continue
+            yield from rows
 
     def convert_one(
         self, record: Record, stats: ImportStats, options: ImportOptions

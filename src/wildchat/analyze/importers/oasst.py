@@ -121,10 +121,12 @@ class OasstImporter:
     def convert(
         self, records: Iterator[Record], stats: ImportStats, options: ImportOptions
     ) -> Iterator[dict[str, Any]]:
-        for root, tree_id in self._trees(records, stats):
+        for root, tree_id in self._trees(records, stats, options):
             yield from self._conversations(root, tree_id, stats, options)
 
-    def _trees(self, records: Iterator[Record], stats: ImportStats) -> Iterator[tuple[Node, str]]:
+    def _trees(
+        self, records: Iterator[Record], stats: ImportStats, options: ImportOptions
+    ) -> Iterator[tuple[Node, str]]:
         """Trees from either shape; flat messages are grouped by ``message_tree_id`` as they come."""
         group: list[Record] = []
         group_tree: str | None = None
@@ -134,11 +136,19 @@ class OasstImporter:
             data, where = record.data, record.where
             if "prompt" in data and "message_tree_id" in data and "parent_id" not in data:
                 stats.extra["trees"] += 1
-                tree_id = req_str(data, "message_tree_id", where)
-                prompt = as_object(data["prompt"], "prompt", where)
-                yield _nested_tree(prompt, "prompt", where), tree_id
+                try:
+                    tree_id = req_str(data, "message_tree_id", where)
+                    root = _nested_tree(as_object(data["prompt"], "prompt", where), "prompt", where)
+                except MalformedInput as error:
+                    stats.skip_malformed(error, options)
+                    continue
+                yield root, tree_id
                 continue
-            tree_id = req_str(data, "message_tree_id", where)
+            try:
+                tree_id = req_str(data, "message_tree_id", where)
+            except MalformedInput as error:
+                stats.skip_malformed(error, options)
+                continue
             if tree_id != group_tree:
                 if tree_id in finished:
                     raise MalformedInput(
@@ -149,22 +159,29 @@ class OasstImporter:
                     )
                 if group_tree is not None:
                     finished.add(group_tree)
-                    yield from self._flat_tree(group, group_tree, stats)
+                    yield from self._flat_tree(group, group_tree, stats, options)
                 group, group_tree = [], tree_id
             group.append(record)
         if group_tree is not None:
-            yield from self._flat_tree(group, group_tree, stats)
+            yield from self._flat_tree(group, group_tree, stats, options)
 
-    def _flat_tree(self, group: list[Record], tree_id: str, stats: ImportStats) -> Iterator[tuple[Node, str]]:
+    def _flat_tree(
+        self, group: list[Record], tree_id: str, stats: ImportStats, options: ImportOptions
+    ) -> Iterator[tuple[Node, str]]:
         stats.extra["trees"] += 1
         nodes: dict[str, Node] = {}
         parents: list[tuple[Node, str | None]] = []
         for record in group:
-            node = _node(record.data, "message", record.where)
-            if node.message_id in nodes:
-                raise MalformedInput(record.where, "message_id", f"{node.message_id} appears twice")
+            try:
+                node = _node(record.data, "message", record.where)
+                if node.message_id in nodes:
+                    raise MalformedInput(record.where, "message_id", f"{node.message_id} appears twice")
+                parent_id = opt_str(record.data, "parent_id", record.where)
+            except MalformedInput as error:  # its replies, if any, become orphans (counted below)
+                stats.skip_malformed(error, options)
+                continue
             nodes[node.message_id] = node
-            parents.append((node, opt_str(record.data, "parent_id", record.where)))
+            parents.append((node, parent_id))
         roots, orphans = [], []
         for node, parent_id in parents:
             if parent_id is None:
