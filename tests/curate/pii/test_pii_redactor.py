@@ -63,11 +63,11 @@ def test_multilingual_text_around_findings_is_kept(redactor: Redactor) -> None:
 
 def test_private_and_loopback_addresses_stay_public_ones_go(redactor: Redactor) -> None:
     [result] = redactor.redact(
-        ["from 192.168.0.10 via 10.1.2.3 and 127.0.0.1 to 8.8.4.4 and 2606:4700::1111"]
+        ["from 192.168.0.10 via 10.1.2.3 and 127.0.0.1 to 81.2.69.142 and 2606:4700::1111 (not 8.8.8.8)"]
     )
     assert result.text == (
         "from 192.168.0.10 via 10.1.2.3 and 127.0.0.1 to <PRESIDIO_ANONYMIZED_IP_ADDRESS> "
-        "and <PRESIDIO_ANONYMIZED_IP_ADDRESS>"
+        "and <PRESIDIO_ANONYMIZED_IP_ADDRESS> (not 8.8.8.8)"
     )
 
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 import re
 
 PHONE_WORDS = re.compile(
-    r"(?i)(?:\b(?:tel|tél|call|ring|fax|sms|dial|cell|mobile|phone|whatsapp|viber|telegram|signal|contact"
-    r"|text\s+me|my\s+number|bel|ara|cep|hp|wa|sđt|gsm|mob)\b"
-    r"|phone|telef|téléf|teléf|telep|móvil|movil|celular|cellulare|portable|handy|rufnummer|anruf|rufen"
-    r"|mobil|ligue|liga|llam|llám|chiama|appel|joindre|zadzwo|komórk|mobiel|telefoon|điện\s*thoại"
-    r"|телеф|\bтел\b|звон|моб|电话|電話|手机|手機|联系|聯繫|致电|拨打|微信|هاتف|جوال|اتصل|واتساب|موبايل"
-    r"|携帯|連絡|전화|휴대폰|핸드폰|연락|फ़ोन|फोन|मोबाइल)"
+    r"(?i)(?:\b(?:tel|tél|call|ring|fax|sms|dial|cell|mobile|phone|whatsapp|viber|telegram|contact"
+    r"|text\s+me|my\s+number|bel|ara|cep|hp|wa|sđt|gsm|mob|тел)\b"
+    # Stems, matched at a word start only (``llam`` must not fire inside ``llama``):
+    r"|\b(?:phone|telef|téléf|teléf|telep|móvil|movil|celular|cellulare|portable|handy|rufnummer|anruf|rufen"
+    r"|mobil|ligue|liga\b|llam(?:a(?:me|r|nos)|e[ns]?|ad)\b|llám|chiama|appel|joindre|zadzwo|komórk|mobiel|telefoon|điện\s*thoại"
+    r"|телеф|звон|моб)"
+    # Scripts without spaces between words: no word boundary to rely on.
+    r"|电话|電話|手机|手機|联系|聯繫|致电|拨打|微信|هاتف|جوال|اتصل|واتساب|موبايل|携帯|連絡|전화|휴대폰|핸드폰|연락"
+    r"|फ़ोन|फोन|मोबाइल)"
 )
 
 NOT_PHONE_WORDS = re.compile(

@@ -37,6 +37,9 @@ REGIONS = (
 _DATE = re.compile(r"(?:19|20)\d\d[-./ ](?:0?[1-9]|1[0-2])[-./ ](?:0?[1-9]|[12]\d|3[01])\b")
 _DATE_DMY = re.compile(r"(?:0?[1-9]|[12]\d|3[01])[-./](?:0?[1-9]|1[0-2])[-./](?:19|20)?\d\d")
 _DOTTED_QUAD = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")  # an IPv4 address or a version, never a phone
+_YEAR_RANGE = re.compile(r"\(?(?:1[89]|20)\d\d\s?[-–/]\s?(?:(?:1[89]|20)\d\d|\d\d)\)?")
+_MIXED_WITH_DOTS = re.compile(r"\d[ \u00a0\-()]+\d.*\.|\.\d+[ \u00a0\-()]")
+_AREA_CODE = re.compile(r"\(\d{1,5}\)")
 _THOUSANDS = re.compile(r"\d{1,3}(?:[ \u00a0.]\d{3})+")
 _GROUPS = re.compile(r"\d+")
 
@@ -61,9 +64,15 @@ def _possible_international(candidate: str) -> bool:
         return False
 
 
+def _placeholder_digits(candidate: str) -> bool:
+    """``1234567890``, ``0000000``, ``5555555555``: what people type when they mean "a phone number"."""
+    digits = "".join(c for c in candidate if c.isdigit()).removeprefix("1")
+    return len(set(digits)) <= 2 or digits in "01234567890123456789" or digits in "98765432109876543210"
+
+
 def _laid_out_like_phone(candidate: str) -> bool:
     """An area code in parentheses, or 3+ groups of 2-6 digits, or a trunk-0 national form (`030 1234567`)."""
-    if "(" in candidate:
+    if _AREA_CODE.search(candidate):
         return True
     groups = _GROUPS.findall(candidate)
     if len(groups) >= 3:
@@ -81,6 +90,10 @@ def is_phone(text: str, start: int, end: int) -> bool:
         return False
     if _DATE.match(candidate) or _DATE_DMY.fullmatch(candidate) or _DOTTED_QUAD.fullmatch(candidate):
         return False
+    if _YEAR_RANGE.fullmatch(candidate) or _placeholder_digits(candidate):
+        return False
+    if "." in candidate and _MIXED_WITH_DOTS.search(candidate):
+        return False  # ``19.4821 5499``: decimals in a table, not a phone (dotted phones use dots only)
     if international:
         written = "+" + candidate[2:] if candidate.startswith("00") else candidate
         if _valid_somewhere(written, international=True):

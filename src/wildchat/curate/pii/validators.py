@@ -4,7 +4,8 @@ Each rule returns the span to redact, possibly narrowed, or None to keep the tex
 
 * IP addresses: only globally routable ones are personal. Loopback, private (10/8, 172.16/12, 192.168/16,
   fc00::/7), link-local, documentation, multicast and reserved addresses identify nobody on the internet and
-  appear in every networking question, so they stay. A dotted quad labelled as a version, or part of a
+  appear in every networking question, so they stay; so do public resolvers (8.8.8.8, 1.1.1.1, ...) and the
+  placeholder 1.2.3.4. A dotted quad labelled as a version, or part of a
   longer dotted run (an SNMP OID, ``1.2.3.4.5``), is not an address.
 * Emails: ``git@host`` is the scp form of a git remote, and a ``user:pass@host`` inside a URL is handled as
   URL credentials; letters of another script glued to the front of an address (``邮箱是a@b.com``) are text.
@@ -22,6 +23,15 @@ from wildchat.curate.pii import entities as E
 
 Span = tuple[int, int]
 _IPV6_GLOBAL_UNICAST = ipaddress.ip_network("2000::/3")
+# Public services and the textbook placeholder: every networking answer names them, and they are nobody's.
+WELL_KNOWN_ADDRESSES = frozenset(
+    ipaddress.ip_address(a)
+    for a in (
+        "1.2.3.4", "1.1.1.1", "1.0.0.1", "8.8.8.8", "8.8.4.4", "9.9.9.9", "149.112.112.112",
+        "208.67.222.222", "208.67.220.220", "4.2.2.2", "2001:4860:4860::8888", "2001:4860:4860::8844",
+        "2606:4700:4700::1111", "2606:4700:4700::1001",
+    )
+)  # fmt: skip
 _URL_USERINFO = re.compile(r"://[^\s/@]*$")
 _DOTTED_NEIGHBOUR = re.compile(r"\d\.$")
 
@@ -32,7 +42,7 @@ def _ip(text: str, start: int, end: int) -> Span | None:
         address = ipaddress.ip_interface(raw.split("%", 1)[0]).ip
     except ValueError:
         return None
-    if not address.is_global:
+    if not address.is_global or address in WELL_KNOWN_ADDRESSES:
         return None
     if address.version == 6:
         if address not in _IPV6_GLOBAL_UNICAST:
