@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -77,6 +78,11 @@ def test_staged_folder_replaces_the_old_one_only_on_success(tmp_path: Path) -> N
     with corpus_io.staged_corpus_dir(out) as stage:
         _write_corpus(stage, rows=2)
     assert corpus_io.read_corpus(out).num_rows == 2
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert (
+        out.stat().st_mode & 0o777 == 0o777 & ~umask
+    )  # shared like any folder, not private as mkdtemp makes it
 
     with pytest.raises(RuntimeError), corpus_io.staged_corpus_dir(out) as stage:
         _write_corpus(stage, rows=5)

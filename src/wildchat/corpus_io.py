@@ -104,6 +104,10 @@ def staged_corpus_dir(out_dir: Path) -> Iterator[Path]:
     out_dir = out_dir.resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
+    # mkdtemp makes the folder private (0700); a corpus folder is meant to be shared like any other.
+    umask = os.umask(0)
+    os.umask(umask)
+    stage.chmod(0o777 & ~umask)
     try:
         yield stage
     except BaseException:
