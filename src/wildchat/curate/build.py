@@ -92,10 +92,13 @@ def build_corpus(
     if not logs.is_file():
         raise InputError(f"{logs}: no such export file")
     work = work_dir_for(out)
+    # At least one bucket per worker, so that a small export still keeps every worker busy.
+    buckets = max(bucket_count(logs, options.calls_per_bucket), workers)
     fingerprint = {
         "version": __version__,
         "input": {"path": str(logs), "size": logs.stat().st_size, "mtime_ns": logs.stat().st_mtime_ns},
         "options": options.fingerprint(),
+        "buckets": buckets,
     }
     state_file = work / "state.json"
     reused = resume and state_file.exists() and json.loads(state_file.read_text()) == fingerprint
@@ -106,8 +109,7 @@ def build_corpus(
     bucket_dir, parts_dir, keys_dir = work / "buckets", work / "parts", work / "keys"
 
     with _progress(progress) as bar:
-        read = _partition(logs, bucket_dir, options, bar)
-        buckets = int(read["buckets"])
+        read = _partition(logs, bucket_dir, buckets, options, bar)
         tasks = [
             BucketTask(i, str(bucket_file(bucket_dir, i)), str(parts_dir), str(keys_dir))
             for i in range(buckets)
@@ -209,14 +211,15 @@ def build_corpus(
     return BuildResult(out=out, conversations=int(stats["conversations"]), shards=written, manifest=manifest)
 
 
-def _partition(logs: Path, bucket_dir: Path, options: BuildOptions, bar: Progress) -> dict[str, Any]:
+def _partition(
+    logs: Path, bucket_dir: Path, buckets: int, options: BuildOptions, bar: Progress
+) -> dict[str, Any]:
     marker = bucket_dir / "DONE.json"
     if marker.exists():
         data: dict[str, Any] = json.loads(marker.read_text(encoding="utf-8"))
         return data
     shutil.rmtree(bucket_dir, ignore_errors=True)
     total = count_rows(logs)
-    buckets = bucket_count(logs, options.calls_per_bucket)
     task = bar.add_task("read + partition calls", total=total)
     report = ReadReport()
     try:
