@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import re
 
 from wildchat.curate.pii import Redactor, placeholder
@@ -76,3 +77,9 @@ def test_screen_skips_texts_without_any_trigger() -> None:
     assert "EMAIL_ADDRESS" in triggered_entities("a@b.co")
     assert "PHONE_NUMBER" in triggered_entities("tel 612 34 56 78")
     assert "OPENAI_API_KEY" in triggered_entities("key sk-abc")
+
+
+def test_a_used_redactor_pickles_for_worker_processes(redactor: Redactor) -> None:
+    text = "mail x.y@gmail.com"
+    copy = pickle.loads(pickle.dumps(redactor))
+    assert copy.redact([text]) == redactor.redact([text])

@@ -75,6 +75,15 @@ class Redactor:
         self.ner_model: str | None = None
         self._operators = {e: OperatorConfig("replace", {"new_value": placeholder(e)}) for e in ALL_ENTITIES}
 
+    def __getstate__(self) -> dict[str, object]:
+        """Pickle the settings only (for worker processes and Ray); each copy loads its own engines."""
+        state = dict(self.__dict__)
+        state.update(_analyzer=None, _anonymizer=None, ner_model=None)
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+
     def _engines(self) -> tuple[AnalyzerEngine, AnonymizerEngine]:
         if self._analyzer is None or self._anonymizer is None:
             self.ner_model = installed_ner_model() if self._ner_request == _AUTO else self._ner_request

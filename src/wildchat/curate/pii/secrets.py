@@ -106,7 +106,8 @@ def secret_recognizers() -> list[RegexRecognizer]:
         _recognizer(E.GOOGLE_API_KEY, _START + r"AIza[0-9A-Za-z_\-]{35}" + _END, _random_after_prefix(4)),
         _recognizer(
             E.AWS_ACCESS_KEY_ID,
-            r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA)[A-Z0-9]{16}(?![A-Za-z0-9])",
+            # Access keys only (long-term AKIA, temporary ASIA); AIDA/AROA/... name users and roles, not secrets.
+            r"(?<![A-Za-z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-9])",
             _aws_key(4),
         ),
         # A 40-character secret key is indistinguishable from other base64 without its label nearby.
