@@ -213,3 +213,12 @@ def test_not_an_export_is_a_clear_error(tmp_path: Path) -> None:
     pq.write_table(pa.table({"a": [1]}), path)
     with pytest.raises(InputError, match="missing column"):
         build(path, tmp_path / "out")
+
+
+def test_truncated_parquet_is_a_clear_error(export: Path, tmp_path: Path) -> None:
+    data = export.read_bytes()
+    path = tmp_path / "cut.parquet"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match=r"cut.parquet: not a readable Parquet file"):
+        build(path, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

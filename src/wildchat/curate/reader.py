@@ -118,7 +118,7 @@ def _iter_parquet(path: Path, report: ReadReport, strict: bool) -> Iterator[pa.T
     if missing:
         raise InputError(f"{path}: not a call export: missing column(s) {', '.join(missing)}")
     offset = 0
-    for batch in pf.iter_batches(batch_size=BATCH_ROWS, columns=CALL_SCHEMA.names):
+    for batch in _batches(path, pf):
         table = pa.Table.from_batches([batch])
         try:
             table = table.cast(CALL_SCHEMA)
@@ -137,6 +137,21 @@ def _iter_parquet(path: Path, report: ReadReport, strict: bool) -> Iterator[pa.T
         offset += batch.num_rows
         if len(table):
             yield table
+
+
+def _batches(path: Path, pf: pq.ParquetFile) -> Iterator[pa.RecordBatch]:
+    """The file's record batches; a corrupt page is an error naming the file and the rows reached."""
+    batches = pf.iter_batches(batch_size=BATCH_ROWS, columns=CALL_SCHEMA.names)
+    rows = 0
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except (OSError, pa.ArrowException) as exc:
+            raise InputError(f"{path}: unreadable after row {rows} ({exc})") from exc
+        rows += batch.num_rows
+        yield batch
 
 
 def _check_table(table: pa.Table) -> dict[int, tuple[str, str]]:
