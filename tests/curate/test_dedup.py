@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from wildchat.curate.dedup import DedupIndex, DedupParams, DedupResult, normalize, signatures
+from wildchat.curate.dedup import (
+    DedupIndex,
+    DedupParams,
+    DedupResult,
+    Duplicate,
+    SignatureBatch,
+    normalize,
+    signatures,
+)
 
 STORY = (
     "Write a short story about a lighthouse keeper who finds a message in a bottle. The message is written "
@@ -157,3 +165,26 @@ def test_params_threshold_and_validation() -> None:
     assert 0.7 < DedupParams().threshold < 0.85
     with pytest.raises(ValueError):
         DedupParams(num_perm=100, bands=12)
+
+
+def test_signature_batches_round_trip_through_arrow() -> None:
+    sigs = signatures([[STORY], [""], [CHINESE, RECIPE]])
+    back = SignatureBatch.from_arrow(sigs.to_arrow())
+    assert (back.exact == sigs.exact).all() and (back.bands == sigs.bands).all()
+    assert (back.has_text == sigs.has_text).all()
+    assert back.minhash is not None and sigs.minhash is not None and (back.minhash == sigs.minhash).all()
+
+
+def test_band_collisions_are_verified_against_the_minhash(tmp_path: Path) -> None:
+    # A pair at Jaccard ~0.6 collides in some band now and then; verification (estimate >= 0.7) rejects
+    # it, while keys without a MinHash keep every collision. Forcing a collision: identical band keys.
+    sigs = signatures([[STORY], [RECIPE]])
+    sigs.bands[1] = sigs.bands[0]
+    ids = ["a", "b"]
+    with DedupIndex(workdir=tmp_path / "v") as idx:
+        idx.add(ids, [1, 2], sigs)
+        assert idx.resolve().duplicates == 0
+    sigs.minhash = None
+    with DedupIndex(workdir=tmp_path / "u") as idx:
+        idx.add(ids, [1, 2], sigs)
+        assert idx.resolve().lookup(ids) == [None, Duplicate(kind="near", duplicate_of="a")]

