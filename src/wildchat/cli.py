@@ -242,6 +242,8 @@ def build(
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
     read = result.manifest["counts"]["read"]
+    for problem in read["malformed_examples"][:5]:
+        typer.echo(f"skipped malformed record: {problem}", err=True)
     typer.echo(
         f"wrote {result.conversations:,} conversations in {result.shards} shard(s) to {result.out} "
         f"({read['malformed']:,} malformed record(s) skipped; tombstones "

@@ -84,3 +84,14 @@ def test_synth_logs_is_seeded_and_builds(tmp_path: Path) -> None:
     result = runner.invoke(app, ["build", "--logs", str(a), "--out", str(tmp_path / "c"), *FAST])
     assert result.exit_code == 0, result.output
     assert len(read_corpus(tmp_path / "c")) >= 60
+
+
+def test_malformed_records_are_skipped_and_named_on_stderr(tmp_path: Path) -> None:
+    rows = [c.to_row() for c in scripted_calls()]
+    rows[1]["model"] = None
+    path = tmp_path / "bad.parquet"
+    pq.write_table(pa.Table.from_pylist(rows, schema=CALL_SCHEMA), path)
+    result = runner.invoke(app, ["build", "--logs", str(path), "--out", str(tmp_path / "c"), *FAST])
+    assert result.exit_code == 0, result.output
+    assert f"skipped malformed record: {path}: row 1: field 'model': missing (null)" in result.output
+    assert "1 malformed record(s) skipped" in result.output

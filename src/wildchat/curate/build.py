@@ -181,7 +181,7 @@ def build_corpus(
                     "presidio-analyzer",
                     "presidio-anonymizer",
                     "alt-profanity-check",
-                    "datasketch",
+                    "duckdb",
                     "ray",
                 ),
                 "classifiers": classifiers,
