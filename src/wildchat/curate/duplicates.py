@@ -1,8 +1,8 @@
 """Corpus-wide duplicates in bounded memory: keys in the workers, one resolution pass over them on disk.
 
 Workers see one bucket at a time, but duplicates cross buckets. So each worker only *computes keys*
-(``DedupKeysStep``, with ``dedup.signatures``: an exact key and the MinHash LSH band keys of each
-conversation's user turns, a few hundred bytes per conversation) and writes them beside its part.
+(``DedupKeysStep``, with ``dedup.signatures``: an exact key, the MinHash and its LSH band keys of
+each conversation's user turns, well under a kilobyte per conversation) and writes them beside its part.
 The builder then feeds every key file to ``dedup.DedupIndex`` (DuckDB, out of core under a memory
 limit), resolves clusters once, and asks per shard which conversations stay. The earliest
 conversation of a cluster (by its first reply's time, then id) is kept.
@@ -20,7 +20,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -52,18 +51,11 @@ class DedupKeysStep(Step[Conversation]):
         from wildchat.curate.dedup import signatures
 
         sigs = signatures([[t.content for t in c.conversation if t.role == "user"] for c in batch])
-        self._tables.append(
-            pa.table(
-                {
-                    "conversation_id": pa.array([c.conversation_id for c in batch], pa.string()),
-                    "order": pa.array([order_key(c) for c in batch], pa.int64()),
-                    "exact0": sigs.exact[:, 0],
-                    "exact1": sigs.exact[:, 1],
-                    "bands": pa.FixedSizeListArray.from_arrays(sigs.bands.reshape(-1), sigs.bands.shape[1]),
-                    "has_text": sigs.has_text,
-                }
-            )
+        keys = sigs.to_arrow()
+        keys = keys.append_column(
+            "conversation_id", pa.array([c.conversation_id for c in batch], pa.string())
         )
+        self._tables.append(keys.append_column("order", pa.array([order_key(c) for c in batch], pa.int64())))
         return batch
 
     def take_keys(self) -> pa.Table | None:
@@ -83,19 +75,9 @@ def resolved_duplicates(key_files: Sequence[Path], work_dir: Path) -> Iterator[A
             keys = pq.read_table(path)
             if not len(keys):
                 continue
-            bands = keys["bands"].combine_chunks()
-            width = bands.type.list_size
-            sigs = SignatureBatch(
-                exact=np.stack([keys["exact0"].to_numpy(), keys["exact1"].to_numpy()], axis=1),
-                bands=pc_flatten(bands).reshape(-1, width),
-                has_text=keys["has_text"].to_numpy(zero_copy_only=False),
-            )
+            sigs = SignatureBatch.from_arrow(keys)
             index.add(keys["conversation_id"].to_pylist(), keys["order"].to_pylist(), sigs)
         yield index.resolve()
-
-
-def pc_flatten(array: pa.FixedSizeListArray) -> Any:
-    return array.flatten().to_numpy()
 
 
 def write_duplicates(path: Path, result: Any) -> None:
