@@ -220,7 +220,7 @@ def build(
         raise typer.Exit(2)
     with tempfile.TemporaryDirectory(prefix="wildchat-build-") as tmp:
         try:
-            export, tombstones, options = _build_inputs(logs, store, Path(tmp))
+            export, tombstones, options = _build_inputs(logs, store, Path(tmp), progress)
             result = build_corpus(
                 export,
                 out,
@@ -252,44 +252,38 @@ def build(
 
 
 def _build_inputs(
-    logs: str, store: str | None, tmp: Path
+    logs: str, store: str | None, tmp: Path, progress: bool
 ) -> tuple[Path, TombstoneSource, tuple[tuple[str, ...], tuple[str, ...]]]:
     """The export file to build from and the tombstones to honour (composes collect and curate)."""
+    from wildchat.collect.export import export_calls, read_tombstones
+    from wildchat.collect.store import open_store, redact_url, sqlite_url
     from wildchat.curate.build import TombstoneSource
     from wildchat.curate.reader import InputError, store_url_of
 
     path = Path(logs)
+    found = []
     if "://" in logs or path.is_dir():
-        from wildchat.collect.store import open_store, redact_url, sqlite_url
-
         url = logs if "://" in logs else sqlite_url(path / "logs.sqlite3")
         try:
             log_store = open_store(url, create=False)
-        except Exception as exc:  # any failure to open is the user's input problem here
-            raise InputError(f"{redact_url(url)}: cannot open the store ({exc})") from exc
-        try:
-            export = _export_store(log_store, tmp / "calls.parquet")
-            found = log_store.tombstones()
-        finally:
-            log_store.close()
+            try:
+                export = export_calls(log_store, tmp / "calls.parquet", progress=progress).path
+                found = log_store.tombstones()
+            finally:
+                log_store.close()
+        except Exception as exc:  # any store failure here is a problem with the --logs the user gave
+            raise InputError(f"{redact_url(url)}: cannot export the calls ({exc})") from exc
         source = TombstoneSource(applied=True, source=redact_url(url))
     else:
         export = path
         store_url = store or store_url_of(path)
-        found = []
         if store_url is None:
             source = TombstoneSource(
                 applied=False, note="the export names no store and --store was not given"
             )
         else:
-            from wildchat.collect.store import open_store, redact_url
-
             try:
-                log_store = open_store(store_url, create=False)
-                try:
-                    found = log_store.tombstones()
-                finally:
-                    log_store.close()
+                found = read_tombstones(store_url)
                 source = TombstoneSource(applied=True, source=redact_url(store_url))
             except Exception as exc:  # an unreachable store must not stop the build; the card says so
                 source = TombstoneSource(
@@ -301,20 +295,6 @@ def _build_inputs(
     ips = tuple(sorted({t.hashed_ip for t in found if t.hashed_ip}))
     source.consents, source.hashed_ips = len(consents), len(ips)
     return export, source, (consents, ips)
-
-
-def _export_store(log_store: LogStore, target: Path) -> Path:
-    """Stream every call of the store into a Parquet export (the builder's input format)."""
-    import pyarrow.parquet as pq
-
-    from wildchat.collect.store import redact_url
-    from wildchat.records import CALL_SCHEMA, calls_to_table
-
-    schema = CALL_SCHEMA.with_metadata({b"wildchat.store": redact_url(log_store.url).encode()})
-    with pq.ParquetWriter(target, schema) as writer:
-        for batch in log_store.iter_calls(batch_size=5000):
-            writer.write_table(calls_to_table(batch).replace_schema_metadata(schema.metadata))
-    return target
 
 
 @app.command("synth-logs")
