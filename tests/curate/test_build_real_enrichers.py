@@ -17,7 +17,11 @@ def test_real_enrichers_label_redact_and_dedup(tmp_path: Path) -> None:
     logs = tmp_path / "calls.parquet"
     write_synthetic_logs(SyntheticConfig(conversations=40, seed=11, pii=0.5, toxic=0.3), logs)
     result = build_corpus(
-        logs, tmp_path / "c", options=BuildOptions(), tombstones=TombstoneSource(applied=False), progress=False
+        logs,
+        tmp_path / "c",
+        options=BuildOptions(),
+        tombstones=TombstoneSource(applied=False),
+        progress=False,
     )
     rows = read_corpus(tmp_path / "c").to_pylist()
     assert len(rows) == result.conversations >= 40
