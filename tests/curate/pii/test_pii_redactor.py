@@ -5,8 +5,9 @@ from __future__ import annotations
 import pickle
 import re
 
-from wildchat.curate.pii import Redactor, placeholder
+from wildchat.curate.pii import Finding, Redactor, placeholder
 from wildchat.curate.pii.evaluation import Case
+from wildchat.curate.pii.redactor import _without_overlaps
 from wildchat.curate.pii.screen import triggered_entities
 
 PLACEHOLDER = re.compile(r"<PRESIDIO_ANONYMIZED_[A-Z_]+>")
@@ -83,3 +84,20 @@ def test_a_used_redactor_pickles_for_worker_processes(redactor: Redactor) -> Non
     text = "mail x.y@gmail.com"
     copy = pickle.loads(pickle.dumps(redactor))
     assert copy.redact([text]) == redactor.redact([text])
+
+
+def test_back_to_back_numbers_are_each_found(redactor: Redactor) -> None:
+    [result] = redactor.redact(["+1 212-736-5000 +44 20 7946 0958, " * 300])
+    assert result.entities == ["PHONE_NUMBER"] * 600
+
+
+def test_overlapping_findings_keep_the_strongest_then_longest() -> None:
+    findings = [
+        Finding("PHONE_NUMBER", 0, 10, 0.9),
+        Finding("CREDIT_CARD", 2, 18, 1.0),
+        Finding("EMAIL_ADDRESS", 20, 30, 0.5),
+        Finding("URL_CREDENTIALS", 20, 34, 0.5),
+        Finding("IP_ADDRESS", 40, 47, 0.6),
+    ]
+    kept = _without_overlaps(list(reversed(findings)))
+    assert [f.entity for f in kept] == ["CREDIT_CARD", "URL_CREDENTIALS", "IP_ADDRESS"]

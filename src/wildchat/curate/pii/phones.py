@@ -22,8 +22,9 @@ from wildchat.curate.pii.entities import PHONE_NUMBER
 # A run of digits with single separators, optionally led by + / 00 and an area code in parentheses.
 # It may not start or end inside a longer token (a hash, a URL, a decimal, a larger digit run).
 CANDIDATE = re.compile(
-    r"(?<![A-Za-z0-9_+#/.=@$€£¥\-])(?<!\d[ .:\-])"
-    r"(?:\+\s?|\b00\s?)?\(?\d(?:[ \u00a0.\-]?\(?\d|\)[ \u00a0\-]?\d|[ \u00a0]\(\d)*"
+    r"(?<![A-Za-z0-9_+#/.=@$€£¥\-])"
+    r"(?:\+\s?|(?<!\d[ .:\-])(?:00\s?)?)"  # a + may follow another number; a digit may not continue one
+    r"\(?\d(?:[ \u00a0.\-]?\(?\d|\)[ \u00a0\-]?\d|[ \u00a0]\(\d)*"
     r"(?![A-Za-z0-9_%/#]|[ \u00a0().\-]?\d|[.,:]\d)"
 )
 
