@@ -20,6 +20,7 @@ One run each:
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import shutil
 import tempfile
@@ -41,7 +42,7 @@ def synthetic_corpus(
     syllables = ["ka", "lo", "mi", "ren", "to", "sa", "vu", "ne", "di", "por", "tal", "es", "qu", "an", "ble"]
     vocab = ["".join(rng.choice(syllables) for _ in range(rng.randint(1, 4))) for _ in range(20_000)]
     cjk = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)]
-    weights = [1 / (i + 1) for i in range(len(vocab))]
+    cum_weights = list(itertools.accumulate(1 / (i + 1) for i in range(len(vocab))))
     docs: list[str] = []
     planted = {"exact": 0, "near": 0}
     for _ in range(n):
@@ -69,7 +70,7 @@ def synthetic_corpus(
                     " ".join("".join(rng.choices(cjk, k=rng.randint(4, 12))) for _ in range(length // 6 + 1))
                 )
             else:
-                docs.append(" ".join(rng.choices(vocab, weights=weights, k=length)))
+                docs.append(" ".join(rng.choices(vocab, cum_weights=cum_weights, k=length)))
     return docs, planted
 
 

@@ -62,11 +62,19 @@ def test_empty_whitespace_and_letterless_text_is_nolang(detector: LanguageDetect
 def test_sequential_and_truncated_modes_agree_on_clear_text(detector: LanguageDetector) -> None:
     texts = [SENTENCES["Russian"] * 20, SENTENCES["Spanish"], ""]
     parallel = detector.detect(texts)
-    detector.parallel, detector.max_chars = False, 200
+    detector.parallel, detector.max_chars = False, None
     try:
         assert detector.detect(texts) == parallel == ["Russian", "Spanish", NOLANG]
     finally:
-        detector.parallel, detector.max_chars = True, None
+        detector.parallel, detector.max_chars = True, 1000
+
+
+@pytest.mark.slow
+def test_long_text_is_labelled_by_its_beginning(detector: LanguageDetector) -> None:
+    # Default max_chars=1000: a German opening longer than that decides, the English tail is not read.
+    text = SENTENCES["German"] * 10 + " " + SENTENCES["English"] * 30
+    assert len(SENTENCES["German"] * 10) > 1000
+    assert detector.detect([text]) == ["German"]
 
 
 def test_language_names_are_wildchats_spelling() -> None:

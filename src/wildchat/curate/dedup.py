@@ -4,11 +4,12 @@ Two passes, so that the corpus builder can run it on a corpus of any size:
 
 1. ``signatures(docs)`` — pure and batched, run in the worker processes. A document is the list of a
    conversation's user turns. It yields a 128-bit exact key (hash of the normalized text) and the
-   MinHash LSH band keys, a few hundred bytes per document whatever its length.
-2. ``DedupIndex`` — in the builder's main process. ``add`` appends the keys to an on-disk DuckDB table
-   (DuckDB sorts and groups out of core under its memory limit); ``resolve`` groups colliding keys,
-   clusters the collisions with a union-find and keeps the EARLIEST conversation of each cluster (by the
-   caller's order key, then by id). Only documents that collide are ever held in Python memory.
+   MinHash with its LSH band keys, ~600 bytes per document whatever its length.
+2. ``DedupIndex`` — in the builder's main process. ``add`` appends the keys to Parquet/.npy runs on
+   disk; ``resolve`` groups colliding keys in DuckDB (out of core under its memory limit), verifies LSH
+   candidates against the stored MinHashes (memory-mapped), clusters the pairs with a union-find and
+   keeps the EARLIEST conversation of each cluster (by the caller's order key, then by id). Only the
+   colliding pairs are ever held in Python memory.
 
 Choices (and why):
 
@@ -21,8 +22,8 @@ Choices (and why):
   shingle.
 * **MinHash**: one-permutation hashing (Li, Owen & Zhang 2012) with optimal densification (Shrivastava
   2017): each shingle is hashed once (64-bit splitmix) and falls into one of ``num_perm`` bins, keeping
-  the minimum per bin; each empty bin copies a non-empty one chosen by its own fixed probe sequence. The collision probability of each
-  bin is the Jaccard similarity, as with ``num_perm`` independent permutations, but the cost is one hash
+  the minimum per bin; each empty bin copies a non-empty one chosen by its own fixed probe sequence.
+  The collision probability of each bin is the Jaccard similarity, as with ``num_perm`` independent permutations, but the cost is one hash
   per shingle instead of ``num_perm``: that is what makes this ~10x faster than a classic MinHash loop.
 * **LSH**: 12 bands × 10 rows (120 bins): a pair is a candidate with probability 1-(1-J^10)^12, i.e.
   0.07 at Jaccard 0.6, 0.29 at 0.7, 0.74 at 0.8, 0.99 at 0.9 (threshold ≈ 0.78).
@@ -36,6 +37,7 @@ Choices (and why):
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 import tempfile
 import unicodedata
@@ -48,6 +50,8 @@ from typing import Any, Final, Literal
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
+
+log = logging.getLogger(__name__)
 
 DedupMode = Literal["flag", "drop", "off"]
 DuplicateKind = Literal["exact", "near"]
@@ -268,7 +272,7 @@ class DedupIndex:
     ``order`` is the caller's "earliest" key (e.g. the conversation's first timestamp in microseconds);
     ties go to the smaller id, so the result does not depend on the order batches arrive in. Memory: the
     current run (``flush_rows`` documents) while adding; DuckDB's ``memory_limit`` (it spills to the work
-    directory) plus 8 bytes per COLLIDING document while resolving.
+    directory) plus ~16 bytes per verified duplicate PAIR while resolving.
     """
 
     def __init__(
@@ -290,6 +294,7 @@ class DedupIndex:
         self._flush_rows = flush_rows
         self._pending: list[tuple[pa.Table, pa.Table]] = []
         self._minhash_runs: list[tuple[int, Path]] = []
+        self._warned_unverified = False
         self._pending_rows = 0
         self._runs = 0
         self._next_seq = 0
@@ -335,6 +340,11 @@ class DedupIndex:
                 "key": sigs.bands[with_text].reshape(-1),
             }
         )
+        if sigs.minhash is None and not self._warned_unverified:
+            self._warned_unverified = True
+            log.warning(
+                "dedup keys without a MinHash: their LSH candidates are not verified (more false matches)"
+            )
         if sigs.minhash is not None:
             # Raw .npy (a memcpy to disk), read back memory-mapped for the few candidate pairs.
             path = self._dir / f"minhash-{len(self._minhash_runs):06d}.npy"
