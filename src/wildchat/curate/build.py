@@ -51,6 +51,15 @@ from wildchat.curate.pipeline import (
 from wildchat.curate.reader import InputError, ReadReport, count_rows, is_parquet
 
 MANIFEST_VERSION = 1
+#: Distributions whose versions the manifest records (besides Python, wildchat and pyarrow).
+VERSIONED = (
+    "lingua-language-detector",
+    "presidio-analyzer",
+    "presidio-anonymizer",
+    "alt-profanity-check",
+    "duckdb",
+    "ray",
+)
 
 
 @dataclass
@@ -153,18 +162,7 @@ def build_corpus(
             manifest = {
                 "manifest_version": MANIFEST_VERSION,
                 "created_at": utc_now_iso(),
-                "inputs": {
-                    "logs": str(logs),
-                    "format": "parquet" if is_parquet(logs) else "jsonl",
-                    "rows": read["report"]["rows_read"],
-                    "tombstones": {
-                        "applied": tombstones.applied,
-                        "source": tombstones.source,
-                        "withdrawn_consents": tombstones.consents,
-                        "forgotten_hashed_ips": tombstones.hashed_ips,
-                        "note": tombstones.note,
-                    },
-                },
+                "inputs": _inputs(logs, read, tombstones),
                 "parameters": {
                     "engine": engine,
                     "workers": workers,
@@ -176,29 +174,14 @@ def build_corpus(
                     "buckets": buckets,
                     "steps_factory": options.steps_factory,
                 },
-                "versions": package_versions(
-                    "lingua-language-detector",
-                    "presidio-analyzer",
-                    "presidio-anonymizer",
-                    "alt-profanity-check",
-                    "duckdb",
-                    "ray",
-                ),
+                "versions": package_versions(*VERSIONED),
                 "classifiers": classifiers,
+                # Counts in and out of every step, in pipeline order (worker-seconds per step).
                 "counts": {
                     "read": read["report"],
                     **{
-                        name: counts.as_dict()
+                        name: {**counts.as_dict(), **(link.as_dict() if name == "link" else {})}
                         for name, counts in steps.items()
-                        if name in ("load", "withdrawn")
-                    },
-                    "link": {**steps["link"].as_dict(), **link.as_dict()}
-                    if "link" in steps
-                    else link.as_dict(),
-                    **{
-                        name: counts.as_dict()
-                        for name, counts in steps.items()
-                        if name not in ("load", "withdrawn", "link")
                     },
                     "dedup": dedup_counts,
                     "write": {"conversations": stats["conversations"], "shards": written},
@@ -209,6 +192,21 @@ def build_corpus(
             write_card(stage, _card(stats, classifiers, tombstones, options, logs))
     shutil.rmtree(work, ignore_errors=True)
     return BuildResult(out=out, conversations=int(stats["conversations"]), shards=written, manifest=manifest)
+
+
+def _inputs(logs: Path, read: dict[str, Any], tombstones: TombstoneSource) -> dict[str, Any]:
+    return {
+        "logs": str(logs),
+        "format": "parquet" if is_parquet(logs) else "jsonl",
+        "rows": read["report"]["rows_read"],
+        "tombstones": {
+            "applied": tombstones.applied,
+            "source": tombstones.source,
+            "withdrawn_consents": tombstones.consents,
+            "forgotten_hashed_ips": tombstones.hashed_ips,
+            "note": tombstones.note,
+        },
+    }
 
 
 def _partition(
