@@ -137,3 +137,11 @@ def test_every_call_appears_once_per_conversation_and_none_is_lost() -> None:
     assert stats.calls_in == len(calls) and stats.calls_linked == len(calls) - 5
     again, _ = link_calls(list(reversed(calls)))
     assert [contents(c.calls) for c in again] == [contents(c.calls) for c in chains]
+
+
+def test_a_client_that_trims_the_reply_still_links() -> None:
+    a = call("u1", [("user", "hi")], "hello there\n\n", minute=0)
+    b = call("u1", [("user", "hi"), ("assistant", "hello there"), ("user", "and?")], "and so on", minute=1)
+    chains, stats = link_calls([a, b])
+    assert [contents(ch.calls) for ch in chains] == [[a.call_id, b.call_id]]
+    assert stats.invented_history == 0

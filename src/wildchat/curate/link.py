@@ -88,11 +88,15 @@ class LinkStats:
 
 
 def messages_key(messages: Iterable[Message]) -> bytes:
-    """A hash of a message list (roles and contents, unambiguously framed)."""
+    """A hash of a message list (roles and contents, unambiguously framed).
+
+    Contents are compared without leading and trailing whitespace: chat clients commonly trim the reply
+    they send back in the next call's history, and that must not break the chain.
+    """
     h = hashlib.blake2b(digest_size=16)
     for m in messages:
         role = m.role.encode()
-        content = m.content.encode()
+        content = m.content.strip().encode()
         h.update(len(role).to_bytes(4, "little"))
         h.update(role)
         h.update(len(content).to_bytes(8, "little"))
