@@ -222,3 +222,15 @@ def test_truncated_parquet_is_a_clear_error(export: Path, tmp_path: Path) -> Non
     with pytest.raises(InputError, match=r"cut.parquet: not a readable Parquet file"):
         build(path, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_the_collect_exporters_jsonl_builds_the_same_corpus(
+    export: Path, corpus: Path, tmp_path: Path
+) -> None:
+    from wildchat.collect.export import jsonl_line, read_export
+
+    path = tmp_path / "calls.jsonl"
+    path.write_bytes(b"".join(jsonl_line(c) for batch in read_export(export) for c in batch))
+    result = build(path, tmp_path / "out")
+    assert result.manifest["counts"]["read"]["malformed"] == 0
+    assert read_corpus(tmp_path / "out").equals(read_corpus(corpus))
