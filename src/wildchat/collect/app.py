@@ -98,6 +98,7 @@ class GatewayApp:
             consent_limiter=RateLimiter(s.rate_limit_consent),
             header_names=frozenset(h.encode("latin-1") for h in s.headers),
             scrub=(p.upstream_key,) if p.upstream_key else (),
+            upstream_alive=p.embedded.alive if p.embedded else (lambda: True),
         )
         self.chat = ChatEndpoint(self.gateway)
         self.gateway.ready = True
@@ -130,6 +131,13 @@ class GatewayApp:
 
     async def _healthz(self, _request: Request) -> Response:
         gw = self._gw()
+        if not gw.upstream_alive():
+            raise ApiError(
+                503,
+                "The embedded model server has stopped; restart the service.",
+                "server_error",
+                "upstream_down",
+            )
         return _json({"status": "ok", "models": gw.models, "terms_version": gw.terms.version})
 
     async def _models(self, _request: Request) -> Response:

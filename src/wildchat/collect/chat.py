@@ -8,6 +8,7 @@ stream: everything but the final ``data: [DONE]``, which follows the commit).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
@@ -102,7 +103,8 @@ class ChatEndpoint:
             await send_error(send, error)
         except Exception:
             log.exception("chat request failed")
-            await send_error(send, internal_error())
+            with contextlib.suppress(Exception):  # the response may have started already
+                await send_error(send, internal_error())
 
     async def _admit(
         self, scope: Scope, receive: Receive, meta: RequestMeta

@@ -127,6 +127,9 @@ class EmbeddedModel:
         self.stop()
         raise EmbeddedError(f"the embedded model server did not get ready in {timeout_s:.0f} s")
 
+    def alive(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
     def stop(self) -> None:
         process, self._process = self._process, None
         if process is None or process.poll() is not None:

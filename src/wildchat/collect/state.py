@@ -33,5 +33,6 @@ class Gateway:
     ip_limiter: RateLimiter
     consent_limiter: RateLimiter
     header_names: frozenset[bytes] = field(default_factory=frozenset)
+    upstream_alive: Callable[[], bool] = lambda: True  # the embedded model's process is still running
     scrub: tuple[str, ...] = ()  # secrets to blank out of upstream error messages
     ready: bool = False

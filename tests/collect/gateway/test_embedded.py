@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import signal
+import time
 from pathlib import Path
 
+import httpx
 import openai
 import pytest
 
@@ -46,6 +50,17 @@ def test_embedded_smollm2_with_the_sdk(tmp_path: Path) -> None:
         assert calls[0].response_text == text and calls[1].response_text == streamed
         assert calls[0].completion_tokens is not None and 0 < calls[0].completion_tokens <= 24
         assert calls[0].params["max_tokens"] == 24 and calls[0].finish_reason in ("stop", "length")
+        # the model server dying turns /healthz red
+        (child,) = [
+            int(pid)
+            for task in Path(f"/proc/{gw.process.pid}/task").iterdir()
+            for pid in (task / "children").read_text().split()
+        ]
+        os.kill(child, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while httpx.get(gw.base + "/healthz").status_code == 200 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert httpx.get(gw.base + "/healthz").status_code == 503
     finally:
-        assert gw.stop() == 0
+        gw.stop()
     assert (gw.data_dir / "embedded-model.log").exists()
