@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import string
+from typing import Any
 
 import pytest
 from presidio_analyzer.predefined_recognizers import EmailRecognizer
@@ -23,7 +24,7 @@ def test_presidio_email_regex_only_sees_windows_around_each_at(
     seen: list[int] = []
     original = EmailRecognizer.analyze
 
-    def spy(self: EmailRecognizer, text: str, *args: object, **kwargs: object) -> object:
+    def spy(self: EmailRecognizer, text: str, *args: Any, **kwargs: Any) -> Any:
         seen.append(len(text))
         return original(self, text, *args, **kwargs)
 
