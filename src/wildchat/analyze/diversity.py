@@ -51,6 +51,9 @@ class MiniLMEmbedder:
         import torch
         from tokenizers import Tokenizer
         from transformers import AutoModel
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
         self._torch = torch
         self._tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))

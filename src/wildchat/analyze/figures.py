@@ -144,10 +144,11 @@ def per_day(corpora: Sequence[Corpus]) -> Chart:
             return "no timestamps in this corpus"
         x: Any = [dt.date.fromisoformat(d["date"]) for d in days]
         y = [d["count"] for d in days]
-        if len(x) == 1:
-            ax.bar(x, y, color=colour(i))
+        # Bars show the gaps between days honestly; a line only once there are too many days for bars.
+        if (x[-1] - x[0]).days <= 120:
+            ax.bar(x, y, width=0.9, color=colour(i))
         else:
-            ax.plot(x, y, color=colour(i), marker="." if len(x) < 40 else None)
+            ax.plot(x, y, color=colour(i), linewidth=0.8)
         ax.set_ylabel("conversations")
         ax.tick_params(axis="x", labelrotation=30, labelsize=8)
         return None
@@ -168,18 +169,23 @@ def _shared_axes(title: str, xlabel: str, ylabel: str) -> tuple[Figure, Axes]:
     return fig, ax
 
 
-def _missing_note(ax: Axes, missing: list[str]) -> None:
-    if missing:
-        ax.text(
-            0.99,
-            0.98,
-            "no data: " + ", ".join(missing),
-            ha="right",
-            va="top",
-            transform=ax.transAxes,
-            fontsize=8,
-            color="#a00",
-        )
+def _missing_note(ax: Axes, missing: list[str], total: int) -> None:
+    """Say which corpora have no data here; an axis with no data at all says so in its middle."""
+    if not missing:
+        return
+    if len(missing) >= total:
+        _no_data(ax, "no corpus has data for this")
+        return
+    ax.text(
+        0.99,
+        0.98,
+        "no data:\n" + "\n".join(missing),
+        ha="right",
+        va="top",
+        transform=ax.transAxes,
+        fontsize=7,
+        color="#a00",
+    )
 
 
 def per_hour(corpora: Sequence[Corpus]) -> Chart:
@@ -199,7 +205,7 @@ def per_hour(corpora: Sequence[Corpus]) -> Chart:
             label=name,
         )
     ax.set_xticks(range(0, 24, 2))
-    _missing_note(ax, missing)
+    _missing_note(ax, missing, len(corpora))
     if len(missing) < len(corpora):
         ax.legend(fontsize=8)
     return Chart(
@@ -233,7 +239,7 @@ def turns(corpora: Sequence[Corpus]) -> Chart:
             label=f"{name}: multi-turn {100 * multi:.1f}%, >10 turns {100 * over:.2f}%",
         )
     ax.set_xticks([k + 0.4 - width / 2 for k in range(len(labels))], labels)
-    _missing_note(ax, missing)
+    _missing_note(ax, missing, len(corpora))
     if len(missing) < len(corpora):
         ax.legend(fontsize=8)
     return Chart(
@@ -262,7 +268,7 @@ def lengths(corpora: Sequence[Corpus], tokenizer: str) -> Chart:
             x = [max(h["from"], 0.5) for h in d["histogram"]]
             y = [100 * h["count"] / d["turns"] for h in d["histogram"]]
             ax.step(x, y, where="post", color=colour(i), label=f"{name} (median {d['median']:,.0f})")
-        _missing_note(ax, missing)
+        _missing_note(ax, missing, len(corpora))
         if len(missing) < len(corpora):
             ax.legend(fontsize=8)
     fig.tight_layout()
@@ -320,7 +326,7 @@ def toxicity(corpora: Sequence[Corpus]) -> Chart:
         ax.set_xticks(
             [k + 0.4 - width / 2 for k in range(len(labels))], labels, rotation=45, ha="right", fontsize=8
         )
-        _missing_note(ax, missing)
+        _missing_note(ax, missing, len(corpora))
         if len(missing) < len(corpora):
             ax.legend(fontsize=7)
     fig.tight_layout()
@@ -376,7 +382,7 @@ def diversity_map(
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title(f"First-turn prompts ({method} of MiniLM embeddings)")
-    _missing_note(ax, missing)
+    _missing_note(ax, missing, len(corpora))
     if len(missing) < len(corpora):
         ax.legend(fontsize=8, markerscale=3)
     return Chart(

