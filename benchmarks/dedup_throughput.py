@@ -12,7 +12,7 @@ near duplicates and write the kept documents back as JSONL:
 The corpus: chat-like prompts (Zipf-distributed words, 10% of them CJK, log-normal lengths), of which
 5% are exact copies of an earlier prompt with case/spacing changed and 10% are copies with 1-3 words
 edited. Prints seconds per stage, documents/s end to end, the ratio, and how many duplicates each found.
-One run each:
+One run each (datatrove logs to stderr: add `2>/dev/null` to see only the figures):
 
     .venv/bin/python benchmarks/dedup_throughput.py [--docs 100000] [--skip-datatrove]
 """
