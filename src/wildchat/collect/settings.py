@@ -121,10 +121,6 @@ class Settings(BaseSettings):
         return self.db or f"sqlite:///{self.data_dir / 'logs.sqlite3'}"
 
     @property
-    def salt_path(self) -> Path:
-        return self.salt_file or self.data_dir / "salt"
-
-    @property
     def embedded(self) -> bool:
         return self.upstream_url is None
 
