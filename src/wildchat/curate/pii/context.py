@@ -11,7 +11,7 @@ import re
 
 PHONE_WORDS = re.compile(
     r"(?i)(?:\b(?:tel|tél|call|ring|fax|sms|dial|cell|mobile|phone|whatsapp|viber|telegram|contact"
-    r"|text\s+me|my\s+number|bel|ara|cep|hp|wa|sđt|gsm|mob|тел)\b"
+    r"|text\s+me|my\s+number|bel|ara|hp|wa|sđt|gsm|mob|тел)\b"
     # Stems, matched at a word start only (``llam`` must not fire inside ``llama``):
     r"|\b(?:phone|telef|téléf|teléf|telep|móvil|movil|celular|cellulare|portable|handy|rufnummer|anruf|rufen"
     r"|mobil|ligue|liga\b|llam(?:a(?:me|r|nos)|e[ns]?|ad)\b|llám|chiama|appel|joindre|zadzwo|komórk|mobiel|telefoon|điện\s*thoại"
@@ -25,8 +25,9 @@ NOT_PHONE_WORDS = re.compile(
     r"(?i)(?:\b(?:order|orders|tracking|track|invoice|inv|ticket|isbn|issn|serial|sku|case|ref|reference"
     r"|id|no\.|nr|account|acct|pedido|commande|bestell\w*|auftrag|rechnung|factura|facture|fatura|ordine"
     r"|zamówieni\w*|sipariş|заказ\w*|счёт|счет|transaction|txn|receipt|confirmation|booking|version|ver"
-    r"|build|release|doi|arxiv|pmid|iban|bic|swift|routing|postcode|zip)\b"
-    r"|订单|單號|单号|运单|快递|注文|주문|송장|#|№)"
+    r"|build|release|doi|arxiv|pmid|iban|bic|swift|routing|postcode|postal|zip|plz|cep|cp|postleitzahl"
+    r"|standard|iso|din|gost|гост|jis)\b"
+    r"|订单|單號|单号|运单|快递|邮编|郵便|우편|注文|주문|송장|#|№)"
 )
 
 CARD_WORDS = re.compile(

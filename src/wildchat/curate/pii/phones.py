@@ -5,7 +5,9 @@ across the world's numbering plans almost any 8-11 digit run is valid somewhere 
 so validity cannot be the evidence. A candidate is accepted when it is written internationally (``+`` or
 ``00``) and valid, or when it is valid in some region AND either a phone word stands nearby (any of the
 languages in ``context``) or it is laid out like a phone number (an area code in parentheses, groups of
-2-5 digits, a national trunk ``0``), with no word nearby saying it is an order, ticket, ISBN or version.
+2-6 digits, a national trunk ``0``) in the grouping that region writes its numbers in, with no word nearby
+saying it is an order, ticket, ISBN or version. Dates, year ranges, dotted quads, decimals in tables and
+placeholder digits (``1234567890``) never are.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import re
 
 import phonenumbers
+from phonenumbers import PhoneNumberFormat
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
@@ -45,16 +48,40 @@ _THOUSANDS = re.compile(r"\d{1,3}(?:[ \u00a0.]\d{3})+")
 _GROUPS = re.compile(r"\d+")
 
 
-def _valid_somewhere(candidate: str, international: bool) -> bool:
+def _valid_somewhere(candidate: str, international: bool, grouped: bool = False) -> bool:
+    """Valid in some region's numbering plan (and, if ``grouped``, written in that region's grouping)."""
     regions: tuple[str | None, ...] = (None,) if international else REGIONS
     for region in regions:
         try:
             number = phonenumbers.parse(candidate, region)
         except phonenumbers.NumberParseException:
             continue
-        if phonenumbers.is_valid_number(number):
+        if phonenumbers.is_valid_number(number) and (
+            not grouped or _grouped_as_written_there(candidate, number)
+        ):
             return True
     return False
+
+
+def _grouped_as_written_there(candidate: str, number: phonenumbers.PhoneNumber) -> bool:
+    """The candidate's digit groups are the region's national format, possibly with neighbours run together.
+
+    ``010-62345678`` is Beijing's ``010 6234 5678`` with the last two groups joined: accepted. Lottery
+    numbers ``04 15 23 42 08 16`` or a standard's ``0208-1997`` match no region's layout: refused.
+    """
+    written = [len(g) for g in _GROUPS.findall(candidate)]
+    national = [
+        len(g) for g in _GROUPS.findall(phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL))
+    ]
+    position = 0
+    for size in written:
+        total = 0
+        while total < size and position < len(national):
+            total += national[position]
+            position += 1
+        if total != size:
+            return False
+    return position == len(national)
 
 
 def _possible_international(candidate: str) -> bool:
@@ -72,14 +99,15 @@ def _placeholder_digits(candidate: str) -> bool:
 
 
 def _laid_out_like_phone(candidate: str) -> bool:
-    """An area code in parentheses, or 3+ groups of 2-6 digits, or a trunk-0 national form (`030 1234567`)."""
+    """An area code in parentheses, 3+ groups of 2-6 digits, or a trunk-0 national form of 9+ digits."""
     if _AREA_CODE.search(candidate):
         return True
     groups = _GROUPS.findall(candidate)
     if len(groups) >= 3:
         first, rest = groups[0], groups[1:]
         return 1 <= len(first) <= 5 and all(2 <= len(g) <= 6 for g in rest)
-    return len(groups) == 2 and groups[0].startswith("0") and len(groups[0]) <= 5 and "." not in candidate
+    national_form = groups[0].startswith("0") and len(groups[0]) <= 5 and len("".join(groups)) >= 9
+    return len(groups) == 2 and national_form and "." not in candidate
 
 
 def is_phone(text: str, start: int, end: int) -> bool:
@@ -101,13 +129,11 @@ def is_phone(text: str, start: int, end: int) -> bool:
             return True
         # Written out by a person (grouped), a number in a fiction range is still someone's to hide.
         return _laid_out_like_phone(written) and _possible_international(written)
-    worded = context.says_phone(text, start, end)
-    if not worded:
-        if context.says_not_phone(text, start) or _THOUSANDS.fullmatch(candidate):
-            return False
-        if not _laid_out_like_phone(candidate):
-            return False
-    return _valid_somewhere(candidate, international=False)
+    if context.says_phone(text, start, end):
+        return _valid_somewhere(candidate, international=False)
+    if context.says_not_phone(text, start) or _THOUSANDS.fullmatch(candidate):
+        return False
+    return _laid_out_like_phone(candidate) and _valid_somewhere(candidate, international=False, grouped=True)
 
 
 class StructuredPhoneRecognizer(EntityRecognizer):  # type: ignore[misc]
