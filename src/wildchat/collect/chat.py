@@ -12,7 +12,6 @@ import contextlib
 import logging
 import re
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -33,6 +32,7 @@ from wildchat.collect.asgi_io import (
 from wildchat.collect.chat_request import ChatRequest, parse_chat_request
 from wildchat.collect.consent import bearer_key
 from wildchat.collect.errors import ApiError, internal_error
+from wildchat.collect.ids import time_ordered_id
 from wildchat.collect.limits import retry_after_header
 from wildchat.collect.recorder import RecorderClosed
 from wildchat.collect.state import Gateway
@@ -81,7 +81,7 @@ class ChatEndpoint:
             meta = read_meta(scope, self.gw.header_names)
             request, consent_id, identity = await self._admit(scope, receive, meta)
             call = ChatCall(
-                call_id=uuid.uuid4().hex,
+                call_id=time_ordered_id(),
                 consent_id=consent_id,
                 received_at=received_at,
                 completed_at=received_at,

@@ -12,9 +12,9 @@ import asyncio
 import hashlib
 import secrets
 import time
-import uuid
 from datetime import UTC, datetime
 
+from wildchat.collect.ids import time_ordered_id
 from wildchat.collect.store.base import Consent, LogStore
 
 KEY_PREFIX = "wc-"
@@ -50,7 +50,7 @@ class ConsentBook:
     async def issue(self, terms_version: str) -> tuple[str, Consent]:
         key = new_key()
         consent = Consent(
-            consent_id=uuid.uuid4().hex, terms_version=terms_version, created_at=datetime.now(UTC)
+            consent_id=time_ordered_id(), terms_version=terms_version, created_at=datetime.now(UTC)
         )
         key_hash = hash_key(key)
         await asyncio.to_thread(self._store.add_consent, consent, key_hash)
