@@ -188,3 +188,23 @@ def test_band_collisions_are_verified_against_the_minhash(tmp_path: Path) -> Non
     with DedupIndex(workdir=tmp_path / "u") as idx:
         idx.add(ids, [1, 2], sigs)
         assert idx.resolve().lookup(ids) == [None, Duplicate(kind="near", duplicate_of="a")]
+
+
+def test_an_empty_index_resolves_to_nothing(tmp_path: Path) -> None:
+    with DedupIndex(workdir=tmp_path / "e") as idx:
+        res = idx.resolve()
+        assert res.counts() == {
+            "documents": 0,
+            "exact_duplicates": 0,
+            "near_duplicates": 0,
+            "clusters": 0,
+            "kept": 0,
+        }
+        assert res.lookup(["x"]) == [None] and list(res.iter_duplicates()) == []
+
+
+def test_a_rerun_in_the_same_workdir_starts_clean(tmp_path: Path) -> None:
+    for _ in range(2):
+        with DedupIndex(workdir=tmp_path / "same") as idx:
+            idx.add(["a", "b"], [1, 2], signatures([[STORY], [STORY]]))
+            assert idx.resolve().counts()["documents"] == 2

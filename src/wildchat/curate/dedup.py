@@ -373,6 +373,7 @@ class DedupIndex:
         self._flush()
         db = self._dir / "dedup.duckdb"
         db.unlink(missing_ok=True)
+        Path(f"{db}.wal").unlink(missing_ok=True)  # left by an interrupted earlier run
         con = duckdb.connect(str(db))
         con.execute(f"SET memory_limit = '{self._memory_limit}'")
         con.execute(f"SET threads = {int(self._threads)}")
