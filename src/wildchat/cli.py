@@ -212,6 +212,7 @@ def build(
     import tempfile
 
     from wildchat.curate.build import build_corpus
+    from wildchat.curate.engines import WorkerError
     from wildchat.curate.pipeline import BuildOptions
     from wildchat.curate.reader import InputError
 
@@ -241,6 +242,9 @@ def build(
         except InputError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
+        except WorkerError as exc:
+            typer.echo(f"error: {exc}; nothing was written, --resume continues", err=True)
+            raise typer.Exit(1) from None
     read = result.manifest["counts"]["read"]
     for problem in read["malformed_examples"][:5]:
         typer.echo(f"skipped malformed record: {problem}", err=True)

@@ -127,8 +127,17 @@ def build_corpus(
         done_indices = {r.index for r in done}
         pending = [t for t in tasks if t.index not in done_indices]
         task_bar = bar.add_task("link + enrich buckets", total=buckets, completed=len(done))
-        new = get_engine(engine)(pending, options, workers, lambda _r: bar.advance(task_bar))
+        conv_bar = bar.add_task("conversations enriched", total=None)
+        new = get_engine(engine)(
+            pending,
+            options,
+            workers,
+            lambda _r: bar.advance(task_bar),
+            lambda n: bar.advance(conv_bar, n),
+        )
         results: list[BucketResult] = sorted([*done, *new], key=lambda r: r.index)
+        enriched = sum(r.conversations for r in results)
+        bar.update(conv_bar, total=enriched, completed=enriched)
         steps, link, classifiers = merge_results(results)
 
         key_files = [keys_file(keys_dir, i) for i in range(buckets)]

@@ -165,8 +165,10 @@ def keys_file(keys_dir: Path, index: int) -> Path:
 class Pipeline:
     """The steps, built once per worker, run over bucket after bucket."""
 
-    def __init__(self, options: BuildOptions) -> None:
+    def __init__(self, options: BuildOptions, on_progress: Callable[[int], None] | None = None) -> None:
         self.options = options
+        #: Called with the number of conversations each time a batch has been through every step.
+        self.on_progress = on_progress
         self.withdrawn = WithdrawnFilter(options.tombstones())
         self.steps = load_factory(options.steps_factory)(options)
         self.dedup_keys = next((s for s in self.steps if isinstance(s, DedupKeysStep)), None)
@@ -195,6 +197,8 @@ class Pipeline:
             for step in self.steps:
                 batch = _timed(step, batch, result.steps.setdefault(step.name, StepCounts()))
             out.extend(batch)
+            if self.on_progress is not None:
+                self.on_progress(len(batch))
         return out
 
     def process_bucket(self, task: BucketTask) -> BucketResult:

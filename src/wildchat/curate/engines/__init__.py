@@ -14,6 +14,10 @@ from wildchat.curate.pipeline import BucketResult, BucketTask, BuildOptions
 EngineName = Literal["local", "ray"]
 
 
+class WorkerError(RuntimeError):
+    """A worker could not start (e.g. a model failed to load) or died (e.g. out of memory)."""
+
+
 class Engine(Protocol):
     def __call__(
         self,
@@ -21,6 +25,7 @@ class Engine(Protocol):
         options: BuildOptions,
         workers: int,
         on_done: Callable[[BucketResult], None],
+        on_conversations: Callable[[int], None] = ...,
     ) -> list[BucketResult]: ...
 
 

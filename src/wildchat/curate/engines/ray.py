@@ -30,6 +30,7 @@ def run_ray(
     options: BuildOptions,
     workers: int,
     on_done: Callable[[BucketResult], None],
+    on_conversations: Callable[[int], None] = lambda n: None,
 ) -> list[BucketResult]:
     if not tasks:
         return []
@@ -59,6 +60,7 @@ def run_ray(
             result = BucketResult.from_json(row["result"])
             results.append(result)
             on_done(result)
+            on_conversations(result.conversations)  # Ray reports whole buckets
     finally:
         if started_here:
             ray.shutdown()
