@@ -10,9 +10,9 @@ from wildchat.curate.pii import Redactor
 from wildchat.curate.pii.evaluation import Case, Score, score
 
 # Floors the implementation meets on eval_cases.jsonl; a regression below them fails here.
-RECALL_FLOOR = 0.95
-PRECISION_FLOOR = 0.95
-PER_ENTITY_RECALL_FLOOR = 0.85
+RECALL_FLOOR = 0.98
+PRECISION_FLOOR = 0.98
+PER_ENTITY_RECALL_FLOOR = 0.9
 TOUCHED_NEGATIVES_CEILING = 0.01
 
 
