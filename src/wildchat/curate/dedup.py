@@ -137,6 +137,8 @@ class SignatureBatch:
 
 def normalize(text: str) -> str:
     """The text dedup compares: NFKC, case-folded, whitespace collapsed to single spaces."""
+    if text.isascii():  # ASCII is NFKC already, and its case folding is lower()
+        return " ".join(text.lower().split())
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
