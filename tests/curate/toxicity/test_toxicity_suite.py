@@ -78,6 +78,20 @@ def test_missing_detoxify_checkpoint_is_reported(tmp_path: Path) -> None:
         DetoxifyClassifier.load(tmp_path / "nope.ckpt")
 
 
+def test_present_checkpoint_without_the_detoxify_package_is_reported(tmp_path: Path) -> None:
+    try:
+        import detoxify  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("detoxify is installed here; this checks the message when it is not")
+    checkpoint = tmp_path / "multilingual_debiased-0b549669.ckpt"
+    checkpoint.write_bytes(b"not a real checkpoint")
+    suite = load_classifiers(ToxicityConfig(detoxify_checkpoint=checkpoint))
+    assert suite.detoxify is None
+    assert suite.status()["detoxify_moderation"].startswith("off: the `detoxify` package is not installed")
+
+
 def test_detoxify_scores_drive_the_rule(offline_suite: ToxicitySuite) -> None:
     # The multilingual checkpoint is not on this machine (and cannot be downloaded), so a stand-in
     # predict function with Detoxify's output format drives the classifier; everything else is real.
