@@ -208,3 +208,32 @@ def test_a_rerun_in_the_same_workdir_starts_clean(tmp_path: Path) -> None:
         with DedupIndex(workdir=tmp_path / "same") as idx:
             idx.add(["a", "b"], [1, 2], signatures([[STORY], [STORY]]))
             assert idx.resolve().counts()["documents"] == 2
+
+
+def test_real_wildchat_prompts(shared_public: Path, tmp_path: Path) -> None:
+    """On real WildChat prompts: exact duplicates match a plain set count; near ones are really close."""
+    import json
+
+    rows = [
+        json.loads(line) for line in (shared_public / "wildchat-4.8m" / "wildchat_clean_head.jsonl").open()
+    ]
+    prompts = [r["prompt"] or "" for r in rows]
+    seen: set[str] = set()
+    expected_exact = 0
+    for p in prompts:
+        expected_exact += normalize(p) in seen
+        seen.add(normalize(p))
+    assert expected_exact > 10  # the sample repeats prompts, as WildChat does
+
+    res = _resolve([[p] for p in prompts], tmp_path)
+    assert res.exact_duplicates == expected_exact
+
+    def shingles(text: str) -> set[str]:
+        t = normalize(text)
+        return {t[i : i + 5] for i in range(max(len(t) - 4, 1))}
+
+    ids = [f"c{i:03d}" for i in range(len(prompts))]
+    near = [(i, d) for i, d in enumerate(res.lookup(ids)) if d is not None and d.kind == "near"]
+    for i, dup in near:
+        a, b = shingles(prompts[i]), shingles(prompts[ids.index(dup.duplicate_of)])
+        assert len(a & b) / len(a | b) > 0.5, (prompts[i][:80], dup)
