@@ -149,6 +149,7 @@ def per_day(corpora: Sequence[Corpus]) -> Chart:
             ax.bar(x, y, width=0.9, color=colour(i))
         else:
             ax.plot(x, y, color=colour(i), linewidth=0.8)
+        ax.set_ylim(bottom=0)
         ax.set_ylabel("conversations")
         ax.tick_params(axis="x", labelrotation=30, labelsize=8)
         return None

@@ -9,8 +9,8 @@ Every statistic of the report is an aggregate over one of two tables that this m
   turns of a fixed-size random sample of conversations (tokens and embeddings need text; nothing
   else does, so the full text never sits in memory).
 
-Reading the shards twice (once per table) and keeping the text of a sample only is what keeps a
-1M-conversation corpus inside the time and memory budget.
+Message text is decompressed once (the ``t`` pass; ``c`` reads top-level scalar columns only), and only
+a sample keeps it: that is what keeps a 1M-conversation corpus inside the time and memory budget.
 """
 
 from __future__ import annotations
@@ -126,33 +126,6 @@ def scan_corpus(corpus_dir: Path, options: ScanOptions, temp_dir: Path) -> Scan:
     )
     sampled = f"({key} % 1000000) < {permille}"
 
-    hashed_ip = _col(present, "hashed_ip", "VARCHAR")
-    country = _col(present, "country", "VARCHAR")
-    state = _col(present, "state", "VARCHAR")
-    ts = _col(present, "timestamp", "TIMESTAMPTZ")
-    first_user = "list_filter(conversation, lambda x: x.role = 'user')"
-    con.execute(
-        f"""
-        CREATE TEMP TABLE c AS
-        SELECT {key} AS cid,
-               {sampled} AS sampled,
-               {_col(present, "model", "VARCHAR")} AS model,
-               coalesce({ts}, conversation[1].timestamp) AS ts,
-               coalesce(len(conversation), 0) AS n_msgs,
-               CASE WHEN conversation IS NULL OR len(conversation) = 0
-                    THEN {_col(present, "turn", "BIGINT")} ELSE len({first_user}) END AS turns,
-               {_col(present, "language", "VARCHAR")} AS language,
-               {_col(present, "toxic", "BOOLEAN")} AS toxic,
-               coalesce({hashed_ip}, list_filter(conversation, lambda x: x.hashed_ip IS NOT NULL)[1].hashed_ip)
-                   AS hashed_ip,
-               coalesce({country}, list_filter(conversation, lambda x: x.country IS NOT NULL)[1].country)
-                   AS country,
-               coalesce({state}, list_filter(conversation, lambda x: x.state IS NOT NULL)[1].state) AS state,
-               coalesce(len({_col(present, "openai_moderation", "INTEGER[]")}), 0) > 0 AS has_oai,
-               coalesce(len({_col(present, "detoxify_moderation", "INTEGER[]")}), 0) > 0 AS has_dtx
-        FROM {source}
-        """
-    )
     oai_bits = " + ".join(
         f"(CASE WHEN coalesce(struct_extract(m.categories, '{cat}'), false)"
         f" OR coalesce(struct_extract(m.categories, '{underscore_alias(cat)}'), false)"
@@ -179,7 +152,12 @@ def scan_corpus(corpus_dir: Path, options: ScanOptions, temp_dir: Path) -> Scan:
         SELECT cid, sampled, idx, u.role AS role, u.language AS language, u.toxic AS toxic,
                {oai_mask if has_oai else "CAST(NULL AS INTEGER)"} AS oai,
                {dtx_mask if has_dtx else "CAST(NULL AS INTEGER)"} AS dtx,
-               CASE WHEN sampled THEN u.content END AS content
+               CASE WHEN sampled THEN u.content END AS content,
+               -- Per-user fields of the opening turns only: the fallback for conversation columns.
+               CASE WHEN idx <= 2 AND u.role = 'user' THEN u.hashed_ip END AS first_ip,
+               CASE WHEN idx <= 2 AND u.role = 'user' THEN u.country END AS first_country,
+               CASE WHEN idx <= 2 AND u.role = 'user' THEN u.state END AS first_state,
+               CASE WHEN idx = 1 THEN u.timestamp END AS first_ts
         FROM (
             SELECT {key} AS cid, {sampled} AS sampled,
                    unnest(conversation) AS u,
@@ -189,6 +167,45 @@ def scan_corpus(corpus_dir: Path, options: ScanOptions, temp_dir: Path) -> Scan:
             FROM {source}
         )
         WHERE u IS NOT NULL
+        """
+    )
+    # Conversation rows read only top-level scalar columns (cheap); what a corpus keeps only inside its
+    # messages (timestamp, hashed IP, geography of the first user turn) comes from ``t``.
+    con.execute(
+        f"""
+        CREATE TEMP TABLE c AS
+        WITH agg AS (
+            SELECT cid, count(*) AS n_msgs, count(*) FILTER (WHERE role = 'user') AS n_user,
+                   bool_or(oai IS NOT NULL) AS has_oai, bool_or(dtx IS NOT NULL) AS has_dtx,
+                   arg_min(first_ip, idx) FILTER (WHERE first_ip IS NOT NULL) AS first_ip,
+                   arg_min(first_country, idx) FILTER (WHERE first_country IS NOT NULL) AS first_country,
+                   arg_min(first_state, idx) FILTER (WHERE first_state IS NOT NULL) AS first_state,
+                   min(first_ts) AS first_ts
+            FROM t GROUP BY cid
+        )
+        SELECT s.cid, s.sampled, s.model,
+               coalesce(s.ts, a.first_ts) AS ts,
+               coalesce(a.n_msgs, 0) AS n_msgs,
+               CASE WHEN coalesce(a.n_msgs, 0) = 0 THEN s.turn ELSE a.n_user END AS turns,
+               s.language, s.toxic,
+               coalesce(s.hashed_ip, a.first_ip) AS hashed_ip,
+               coalesce(s.country, a.first_country) AS country,
+               coalesce(s.state, a.first_state) AS state,
+               coalesce(a.has_oai, false) AS has_oai,
+               coalesce(a.has_dtx, false) AS has_dtx
+        FROM (
+            SELECT {key} AS cid, {sampled} AS sampled,
+                   {_col(present, "model", "VARCHAR")} AS model,
+                   {_col(present, "timestamp", "TIMESTAMPTZ")} AS ts,
+                   {_col(present, "turn", "BIGINT")} AS turn,
+                   {_col(present, "language", "VARCHAR")} AS language,
+                   {_col(present, "toxic", "BOOLEAN")} AS toxic,
+                   {_col(present, "hashed_ip", "VARCHAR")} AS hashed_ip,
+                   {_col(present, "country", "VARCHAR")} AS country,
+                   {_col(present, "state", "VARCHAR")} AS state
+            FROM {source}
+        ) s
+        LEFT JOIN agg a USING (cid)
         """
     )
     n_sampled = int(con.execute("SELECT count(*) FROM c WHERE sampled").fetchone()[0])  # type: ignore[index]

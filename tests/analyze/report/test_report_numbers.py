@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 import statistics
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from wildchat.analyze.report import ReportResult
+from wildchat.analyze.report import ReportOptions, ReportResult, build_report
+from wildchat.analyze.scan import ScanOptions, scan_corpus
+from wildchat.analyze.tokens import WhitespaceTokens
 
 # Words per user turn, conversation by conversation (c1: "hello there", "tell me a joke"; c2: "what is
 # two plus two"; c3: "привет мир", "как дела друг", "пока"; c4: "你好"; c5: "").
@@ -117,3 +120,34 @@ def test_html_is_self_contained(hand_report: ReportResult) -> None:
     for external in ("http://", "https://", "<script src", "<link "):
         assert external not in lowered
     assert "Hand" in page and "Bare" in page and "12.50%" in page
+
+
+def test_shard_missing_whole_columns(narrow_corpus: Path, tmp_path: Path) -> None:
+    result = build_report(
+        [narrow_corpus],
+        tmp_path / "out",
+        options=ReportOptions(diversity_prompts=0, show_progress=False),
+        tokens=WhitespaceTokens(),
+    )
+    t = result.stats["corpora"][narrow_corpus.name]["table1"]
+    assert t["conversations"] == 3 and t["mean_turns"] == pytest.approx(1.0)
+    assert t["users"] is None and t["languages_any"] is None and t["toxic_user_turn_share"] is None
+    assert t["assistant_tokens_mean"] == pytest.approx(statistics.fmean([2, 4, 1]))
+    assert "| #Users | — |" in (tmp_path / "out" / "table1.md").read_text(encoding="utf-8")
+
+
+def test_text_sample_is_fixed_and_partial(hand_corpus: Path, tmp_path: Path) -> None:
+    def sampled() -> list[int]:
+        scan = scan_corpus(hand_corpus, ScanOptions(text_sample_conversations=2, seed=3), tmp_path / "db")
+        try:
+            rows = scan.con.execute("SELECT cid FROM c WHERE sampled ORDER BY cid").fetchall()
+            # Only sampled conversations keep text; the others' turns are counted without it.
+            texts = scan.con.execute("SELECT count(content) FROM t WHERE NOT sampled").fetchone()
+            assert texts == (0,)
+            return [r[0] for r in rows]
+        finally:
+            scan.con.close()
+
+    first = sampled()
+    assert first == sampled()
+    assert len(first) < 5
