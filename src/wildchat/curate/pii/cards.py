@@ -17,8 +17,8 @@ from wildchat.curate.pii.regex_recognizer import RegexRecognizer
 _CANDIDATE = re.compile(r"(?<![\d\-])(?<!\d )\d{4}(?:[ \-]?\d{2,6}){2,4}(?![\d\-]|[ \-]\d)")
 
 # (first digits as a range, allowed lengths): the major issuers' published IIN ranges.
-_ISSUERS: tuple[tuple[int, int, range], ...] = (
-    (4, 4, range(13, 20)),  # Visa
+_ISSUERS: tuple[tuple[int, int, range | tuple[int, ...]], ...] = (
+    (4, 4, (13, 16, 19)),  # Visa (a 15-digit Luhn number starting with 4 is an IMEI, not a card)
     (51, 55, range(16, 17)),  # Mastercard
     (2221, 2720, range(16, 17)),  # Mastercard 2-series
     (2200, 2204, range(16, 20)),  # Mir
@@ -45,6 +45,11 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
+def issued_card_number(digits: str) -> bool:
+    """Luhn-valid and starting with an issuer prefix that issues numbers of this length."""
+    return luhn_valid(digits) and _issued(digits)
+
+
 def _issued(digits: str) -> bool:
     for low, high, lengths in _ISSUERS:
         prefix = int(digits[: len(str(low))])
@@ -55,7 +60,7 @@ def _issued(digits: str) -> bool:
 
 def _card(text: str, start: int, end: int) -> bool:
     digits = re.sub(r"\D", "", text[start:end])
-    if not (luhn_valid(digits) and _issued(digits)):
+    if not issued_card_number(digits):
         return False
     labelled_other = context.NOT_PHONE_WORDS.search(context.before(text, start, 30))
     return not labelled_other or context.says_card(text, start)

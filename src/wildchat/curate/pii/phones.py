@@ -110,6 +110,12 @@ def _laid_out_like_phone(candidate: str) -> bool:
     return len(groups) == 2 and national_form and "." not in candidate
 
 
+def _grouped_after_country_code(written: str) -> bool:
+    """``+971 4 123 4567``, ``+44 7700 900077``: 2+ groups after the country code, single-digit area codes allowed."""
+    groups = _GROUPS.findall(written)[1:]
+    return len(groups) >= 2 and all(1 <= len(g) <= 6 for g in groups) and sum(len(g) > 1 for g in groups) >= 2
+
+
 def is_phone(text: str, start: int, end: int) -> bool:
     """Whether ``text[start:end]`` (a ``CANDIDATE`` match) is a phone number; see the module docstring."""
     candidate = text[start:end]
@@ -127,8 +133,8 @@ def is_phone(text: str, start: int, end: int) -> bool:
         written = "+" + candidate[2:] if candidate.startswith("00") else candidate
         if _valid_somewhere(written, international=True):
             return True
-        # Written out by a person (grouped), a number in a fiction range is still someone's to hide.
-        return _laid_out_like_phone(written) and _possible_international(written)
+        # Written out by a person (grouped), a number the plan does not list yet is still someone's to hide.
+        return _grouped_after_country_code(written) and _possible_international(written)
     if context.says_phone(text, start, end):
         return _valid_somewhere(candidate, international=False)
     if context.says_not_phone(text, start) or _THOUSANDS.fullmatch(candidate):

@@ -9,7 +9,8 @@ Each rule returns the span to redact, possibly narrowed, or None to keep the tex
   longer dotted run (an SNMP OID, ``1.2.3.4.5``), is not an address.
 * Emails: ``git@host`` is the scp form of a git remote, and a ``user:pass@host`` inside a URL is handled as
   URL credentials; letters of another script glued to the front of an address (``邮箱是a@b.com``) are text.
-* Cards: Presidio already requires the Luhn check (``cards`` adds the layouts it misses); a number labelled as an order/ticket/tracking number
+* Cards: Presidio requires the Luhn check; we also require an issuer prefix valid for the length (``cards``,
+  which also adds the layouts Presidio misses); a number labelled as an order/ticket/tracking number
   without a card word nearby stays.
 """
 
@@ -20,6 +21,7 @@ import re
 
 from wildchat.curate.pii import context
 from wildchat.curate.pii import entities as E
+from wildchat.curate.pii.cards import issued_card_number
 
 Span = tuple[int, int]
 _IPV6_GLOBAL_UNICAST = ipaddress.ip_network("2000::/3")
@@ -72,6 +74,8 @@ def _email(text: str, start: int, end: int) -> Span | None:
 
 
 def _card(text: str, start: int, end: int) -> Span | None:
+    if not issued_card_number(re.sub(r"\D", "", text[start:end])):
+        return None  # Presidio checks Luhn only: an IMEI (15 digits, Luhn) would pass as a Visa
     if context.NOT_PHONE_WORDS.search(context.before(text, start, 30)) and not context.says_card(text, start):
         return None
     return start, end
