@@ -319,6 +319,8 @@ async def _send_error_event(send: Send, error: ApiError) -> None:
 
 def _event_data(event: bytes) -> bytes | None:
     """The ``data:`` payload of one SSE event (multi-line data joined), or None for comments."""
+    if event.startswith(b"data: ") and b"\n" not in event:  # the usual one-line event
+        return event[6:]
     lines = [line[5:].lstrip() for line in event.splitlines() if line.startswith(b"data:")]
     if not lines:
         return None
