@@ -68,6 +68,8 @@ def test_url_password_goes_host_stays(redactor: Redactor) -> None:
         "openai.api_key = 'sk-...'",
         "OPENAI_API_KEY=sk-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
         "pip install scikit-learn  # sk-learn is not a key",
+        "see sk-learn-tutorial-for-beginners-2023 and sk-ant-not-a-real-key-just-words-here",
+        "ghp_abcdefghijklmnopqrstuvwxyzabcdefghij is lower case only",
         "hf_hub_download(repo_id='gpt2', filename='config.json')",
         "ghp_ tokens start with ghp_ and are 40 characters long",
         "AKIAIOSFODNN7 is cut short",

@@ -21,15 +21,20 @@ _TEMPLATE_PASSWORDS = frozenset(
 )
 
 
-def _looks_random(body: str) -> bool:
-    """Real keys are random: they mix character classes and repeat no character for long."""
+def _looks_random(body: str, min_classes: int = 2) -> bool:
+    """Real keys are random: they mix character classes and repeat no character for long.
+
+    Base62 keys of 30+ characters hold digits, upper and lower case all three (missing one has odds under
+    1%), which hyphenated words (``sk-learn-tutorial-2023``) do not; AWS keys are upper case and digits, and
+    Hugging Face tokens letters only, so those need two.
+    """
     classes = any(c.isdigit() for c in body) + any(c.isupper() for c in body) + any(c.islower() for c in body)
-    return classes >= 2 and len(set(body)) >= 8
+    return classes >= min_classes and len(set(body)) >= 8
 
 
-def _random_after_prefix(prefix_len: int) -> Validator:
+def _random_after_prefix(prefix_len: int, min_classes: int = 2) -> Validator:
     def check(text: str, start: int, end: int) -> bool:
-        return _looks_random(text[start + prefix_len : end])
+        return _looks_random(text[start + prefix_len : end], min_classes)
 
     return check
 
@@ -46,12 +51,12 @@ def _aws_key(prefix_len: int) -> Validator:
 def _random_body(text: str, start: int, end: int) -> bool:
     token = text[start:end]
     body = token.split("_", 2)[-1] if token.count("_") >= 1 else token.split("-", 1)[-1]
-    return _looks_random(body)
+    return _looks_random(body, min_classes=3)
 
 
 def _openai_key(text: str, start: int, end: int) -> bool:
     body = re.sub(r"^sk-(?:proj-|svcacct-|admin-|None-)?", "", text[start:end])
-    return _looks_random(body)
+    return _looks_random(body, min_classes=3)
 
 
 def _slack_token(text: str, start: int, end: int) -> bool:
@@ -83,7 +88,7 @@ def secret_recognizers() -> list[RegexRecognizer]:
             _openai_key,
         ),
         _recognizer(
-            E.ANTHROPIC_API_KEY, _START + r"sk-ant-[A-Za-z0-9_\-]{20,}" + _END, _random_after_prefix(7)
+            E.ANTHROPIC_API_KEY, _START + r"sk-ant-[A-Za-z0-9_\-]{20,}" + _END, _random_after_prefix(7, 3)
         ),
         _recognizer(
             E.HUGGINGFACE_TOKEN, _START + r"hf_[A-Za-z0-9]{30,}(?![A-Za-z0-9_])", _random_after_prefix(3)
@@ -101,9 +106,9 @@ def secret_recognizers() -> list[RegexRecognizer]:
         _recognizer(
             E.STRIPE_KEY,
             _START + r"(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}(?![A-Za-z0-9_])",
-            _random_after_prefix(8),
+            _random_after_prefix(8, 3),
         ),
-        _recognizer(E.GOOGLE_API_KEY, _START + r"AIza[0-9A-Za-z_\-]{35}" + _END, _random_after_prefix(4)),
+        _recognizer(E.GOOGLE_API_KEY, _START + r"AIza[0-9A-Za-z_\-]{35}" + _END, _random_after_prefix(4, 3)),
         _recognizer(
             E.AWS_ACCESS_KEY_ID,
             # Access keys only (long-term AKIA, temporary ASIA); AIDA/AROA/... name users and roles, not secrets.
