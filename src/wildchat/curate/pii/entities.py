@@ -29,6 +29,9 @@ AWS_SECRET_ACCESS_KEY = "AWS_SECRET_ACCESS_KEY"
 JWT = "JWT"
 PRIVATE_KEY = "PRIVATE_KEY"
 URL_CREDENTIALS = "URL_CREDENTIALS"
+TELEGRAM_BOT_TOKEN = (
+    "TELEGRAM_BOT_TOKEN"  # beyond the list: writing Telegram bots is a common request
+)
 
 PATTERN_PII: tuple[str, ...] = (
     EMAIL_ADDRESS,
@@ -52,6 +55,7 @@ SECRETS: tuple[str, ...] = (
     JWT,
     PRIVATE_KEY,
     URL_CREDENTIALS,
+    TELEGRAM_BOT_TOKEN,
 )
 ALL_ENTITIES: tuple[str, ...] = PATTERN_PII + NER_ENTITIES + SECRETS
 

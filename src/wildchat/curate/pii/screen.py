@@ -38,6 +38,7 @@ _KEY_PREFIXES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("AIza", (E.GOOGLE_API_KEY,)),
     ("eyJ", (E.JWT,)),
     ("PRIVATE KEY", (E.PRIVATE_KEY,)),
+    (":AA", (E.TELEGRAM_BOT_TOKEN,)),
 )
 _AWS_SECRET_LABELS = ("ecret_access", "ecretaccess", "ecret access", "ws_secret")  # matched lower-cased
 

@@ -59,6 +59,10 @@ def _openai_key(text: str, start: int, end: int) -> bool:
     return _looks_random(body, min_classes=3)
 
 
+def _telegram_token(text: str, start: int, end: int) -> bool:
+    return _looks_random(text[start:end].split(":", 1)[1][2:])
+
+
 def _slack_token(text: str, start: int, end: int) -> bool:
     # Slack tokens carry numeric workspace/user ids between the dashes.
     return sum(c.isdigit() for c in text[start:end]) >= 8
@@ -132,6 +136,12 @@ def secret_recognizers() -> list[RegexRecognizer]:
             r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
             r"(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
             r"|(?:[ \t]*\r?\n?[ \t]*[A-Za-z0-9+/=:,\- ]{16,})*)",
+        ),
+        # BotFather's format: the bot's numeric id, a colon, then 35 characters starting with AA.
+        _recognizer(
+            E.TELEGRAM_BOT_TOKEN,
+            r"(?<![A-Za-z0-9_:])\d{8,10}:AA[A-Za-z0-9_\-]{33}" + _END,
+            _telegram_token,
         ),
         # scheme://user:password@host: the user and password go; the scheme and host stay for context.
         _recognizer(
