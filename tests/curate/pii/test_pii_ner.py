@@ -9,6 +9,7 @@ import spacy
 
 from wildchat.curate.pii import Redactor
 from wildchat.curate.pii.analyzer import MODEL_ENV, installed_ner_model
+from wildchat.curate.pii.redactor import NER_MAX_CHARS
 
 
 @pytest.fixture(scope="module")
@@ -48,3 +49,11 @@ def test_default_redactor_works_without_any_model(monkeypatch: pytest.MonkeyPatc
     [result] = redactor.redact(["Ada Lovelace, +44 20 7946 0958"])
     assert redactor.ner_model is None
     assert result.entities == ["PHONE_NUMBER"]
+
+
+def test_texts_too_long_for_ner_keep_their_pattern_findings(ner_pipeline: Path) -> None:
+    redactor = Redactor(ner_model=str(ner_pipeline))
+    long_text = "Ada Lovelace " + "x " * NER_MAX_CHARS + " call +44 20 7946 0958"
+    short, long = redactor.redact(["Ada Lovelace", long_text])
+    assert short.entities == ["PERSON"]
+    assert long.entities == ["PHONE_NUMBER"]

@@ -29,6 +29,7 @@ from wildchat.curate.pii.screen import triggered_entities
 log = logging.getLogger(__name__)
 
 SCORE_THRESHOLD = 0.5
+NER_MAX_CHARS = 100_000
 _AUTO = "auto"
 
 
@@ -132,20 +133,25 @@ class Redactor:
         return found
 
     def _nlp_artifacts(self, texts: list[str]) -> Iterator[tuple[str, NlpArtifacts]]:
-        """spaCy's analysis of each text where NER needs it; otherwise one empty analysis for all.
+        """spaCy's analysis of each text where NER needs it; otherwise one empty analysis.
 
         Our pattern recognizers read no tokens and context is checked by our own rules, so without NER
-        tokenizing (most of Presidio's cost on long texts, measured) buys nothing.
+        tokenizing (most of Presidio's cost on long texts, measured) buys nothing. Texts longer than
+        ``NER_MAX_CHARS`` (pasted logs, dumps) skip NER too: spaCy refuses texts over its ``max_length``
+        and tagging them would dominate a batch.
         """
         analyzer, _ = self._engines()
-        if self.ner_model is not None:
-            yield from analyzer.nlp_engine.process_batch(texts, LANGUAGE, batch_size=self.batch_size)
-            return
         engine = analyzer.nlp_engine
         assert isinstance(engine, LocalSpacyNlpEngine)
         empty = engine.empty_artifacts()
+        if self.ner_model is None:
+            for text in texts:
+                yield text, empty
+            return
+        short = [t for t in texts if len(t) <= NER_MAX_CHARS]
+        tagged = iter(engine.process_batch(short, LANGUAGE, batch_size=self.batch_size))
         for text in texts:
-            yield text, empty
+            yield next(tagged) if len(text) <= NER_MAX_CHARS else (text, empty)
 
     def redact(self, texts: Sequence[str]) -> list[Redaction]:
         """Each text with its findings replaced by placeholders, and the entity types replaced."""
