@@ -151,7 +151,7 @@ class Redactor:
         short = [t for t in texts if len(t) <= NER_MAX_CHARS]
         tagged = iter(engine.process_batch(short, LANGUAGE, batch_size=self.batch_size))
         for text in texts:
-            yield next(tagged) if len(text) <= NER_MAX_CHARS else (text, empty)
+            yield (text, next(tagged)[1]) if len(text) <= NER_MAX_CHARS else (text, empty)
 
     def redact(self, texts: Sequence[str]) -> list[Redaction]:
         """Each text with its findings replaced by placeholders, and the entity types replaced."""
