@@ -2,16 +2,15 @@
 
 ``Redactor().redact(texts)`` returns one ``Redaction`` per text: the text with every finding replaced by
 ``<PRESIDIO_ANONYMIZED_{ENTITY}>`` and the entity types replaced, in text order (the caller sets
-``redacted = bool(entities)``). Texts no detector could match (decided by one compiled regex, see
-``screen``) are returned untouched without entering Presidio; the rest go through Presidio's analyzer
-restricted to the detectors their triggers call for (and through spaCy's ``pipe``, in batches, only when a
-NER model is loaded). Placeholders contain
-nothing any detector matches, so redacting a redacted text changes nothing.
+``redacted = bool(entities)``). Texts no detector could match (decided by cheap triggers, see ``screen``)
+are returned untouched without entering Presidio; the rest go through Presidio's analyzer restricted to
+the detectors their triggers call for (and through spaCy's ``pipe``, in batches, only when a NER model is
+loaded). Each finding then passes ``validators``; overlapping ones keep the strongest. Placeholders contain
+nothing any detector matches, so redacting a redacted text changes nothing. See docs/pii.md.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -25,8 +24,6 @@ from wildchat.curate.pii import validators
 from wildchat.curate.pii.analyzer import LANGUAGE, LocalSpacyNlpEngine, build_analyzer, installed_ner_model
 from wildchat.curate.pii.entities import ALL_ENTITIES, NER_ENTITIES, placeholder
 from wildchat.curate.pii.screen import triggered_entities
-
-log = logging.getLogger(__name__)
 
 SCORE_THRESHOLD = 0.5
 NER_MAX_CHARS = 100_000
