@@ -145,3 +145,11 @@ def test_a_client_that_trims_the_reply_still_links() -> None:
     chains, stats = link_calls([a, b])
     assert [contents(ch.calls) for ch in chains] == [[a.call_id, b.call_id]]
     assert stats.invented_history == 0
+
+
+def test_a_call_logged_twice_counts_once() -> None:
+    a = call("u1", [("user", "hi")], "hello", minute=0)
+    b = follow(a, "more", "sure", minute=1)
+    chains, stats = link_calls([a, b, a, b])
+    assert [contents(ch.calls) for ch in chains] == [[a.call_id, b.call_id]]
+    assert stats.dropped == {"duplicate_call_id": 2}

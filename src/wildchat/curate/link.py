@@ -137,9 +137,12 @@ def link_calls(calls: Iterable[ChatCall]) -> tuple[list[Chain], LinkStats]:
     """
     stats = LinkStats()
     groups: dict[tuple[str, str], list[ChatCall]] = defaultdict(list)
+    seen: set[str] = set()
     for call in calls:
         stats.calls_in += 1
-        reason = drop_reason(call)
+        # The same call twice (e.g. two overlapping exports concatenated) would make two rows with one id.
+        reason = "duplicate_call_id" if call.call_id in seen else drop_reason(call)
+        seen.add(call.call_id)
         if reason is not None:
             stats.dropped[reason] += 1
             continue
