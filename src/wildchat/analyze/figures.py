@@ -145,8 +145,8 @@ def per_day(corpora: Sequence[Corpus]) -> Chart:
         x: Any = [dt.date.fromisoformat(d["date"]) for d in days]
         y = [d["count"] for d in days]
         # Bars show the gaps between days honestly; a line only once there are too many days for bars.
-        if (x[-1] - x[0]).days <= 120:
-            ax.bar(x, y, width=0.9, color=colour(i))
+        if len(x) <= 90:
+            ax.bar(x, y, width=max(0.9, (x[-1] - x[0]).days / 150), color=colour(i))
         else:
             ax.plot(x, y, color=colour(i), linewidth=0.8)
         ax.set_ylim(bottom=0)
@@ -206,6 +206,7 @@ def per_hour(corpora: Sequence[Corpus]) -> Chart:
             label=name,
         )
     ax.set_xticks(range(0, 24, 2))
+    ax.set_ylim(bottom=0)
     _missing_note(ax, missing, len(corpora))
     if len(missing) < len(corpora):
         ax.legend(fontsize=8)
