@@ -18,6 +18,7 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -151,7 +152,10 @@ def per_day(corpora: Sequence[Corpus]) -> Chart:
             ax.plot(x, y, color=colour(i), linewidth=0.8)
         ax.set_ylim(bottom=0)
         ax.set_ylabel("conversations")
-        ax.tick_params(axis="x", labelrotation=30, labelsize=8)
+        locator = mdates.AutoDateLocator(minticks=2, maxticks=6)  # type: ignore[no-untyped-call]
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+        ax.tick_params(axis="x", labelsize=8)
         return None
 
     return Chart(
