@@ -1,13 +1,14 @@
 """The report's numbers on the hand-written corpora, against values worked out by hand here.
 
 Tokens are whitespace words (WhitespaceTokens), so each expected count is read off the texts in
-conftest.py; means and stds are computed below with the statistics module, not the code under test.
+report_corpora.py; means and stds are computed below with the statistics module, not the code under test.
 """
 
 from __future__ import annotations
 
 import json
 import statistics
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -151,3 +152,29 @@ def test_text_sample_is_fixed_and_partial(hand_corpus: Path, tmp_path: Path) -> 
     first = sampled()
     assert first == sampled()
     assert len(first) < 5
+
+
+def test_user_fields_fall_back_to_the_first_user_turn(tmp_path: Path) -> None:
+    from report_corpora import IP_A, IP_B, conv
+
+    from wildchat.corpus_io import write_shard
+    from wildchat.records import conversations_to_table
+
+    when = datetime(2023, 5, 1, 8, 0, tzinfo=UTC)
+    convs = [
+        conv(f"f{i}", when, "m", "English", ip, "France", "Brittany", [("user", "x", "English", False)])
+        for i, ip in enumerate([IP_A, IP_A, IP_B])
+    ]
+    for c in convs:  # only the turns carry the pseudonym and geography, as some exporters write them
+        c.hashed_ip = c.country = c.state = None
+    write_shard(tmp_path / "corpus", 0, conversations_to_table(convs))
+    result = build_report(
+        [tmp_path / "corpus"],
+        tmp_path / "out",
+        options=ReportOptions(diversity_prompts=0, show_progress=False),
+        tokens=WhitespaceTokens(),
+    )
+    stats = result.stats["corpora"]["corpus"]
+    assert stats["table1"]["users"] == 2
+    assert stats["countries"]["top"] == [{"name": "France", "count": 3, "share": 1.0}]
+    assert stats["states"]["top"][0]["name"] == "Brittany (France)"
