@@ -91,6 +91,13 @@ def _sql_list(paths: Sequence[Path]) -> str:
 
 def scan_corpus(corpus_dir: Path, options: ScanOptions, temp_dir: Path) -> Scan:
     """Build tables ``c`` and ``t`` for ``corpus_dir`` in a fresh in-memory DuckDB."""
+    try:
+        return _scan_corpus(corpus_dir, options, temp_dir)
+    except duckdb.Error as exc:  # unreadable or corrupt shards: a clear error, not a traceback
+        raise CorpusError(f"{corpus_dir}: cannot read the shards: {exc}") from exc
+
+
+def _scan_corpus(corpus_dir: Path, options: ScanOptions, temp_dir: Path) -> Scan:
     files = shard_files(corpus_dir)
     if not files:
         raise CorpusError(f"{corpus_dir}: no Parquet shards under data/ (expected data/train-*.parquet)")

@@ -103,6 +103,20 @@ def test_report_rejects_a_folder_without_shards(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
+def test_report_rejects_a_corrupt_shard(hand_corpus: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    (bad / "data").mkdir(parents=True)
+    (bad / "data" / "train-00000.parquet").write_bytes(b"PAR1 this is not a parquet file PAR1")
+    out = tmp_path / "out"
+    done = _run(
+        "report", str(hand_corpus), str(bad), "--out", str(out), "--no-progress", "--diversity-prompts", "0"
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"error: {bad}: cannot read the shards")
+    assert "Traceback" not in done.stderr
+    assert not out.exists()  # the good corpus before it was not half-reported
+
+
 def test_report_rejects_mismatched_names(hand_corpus: Path, tmp_path: Path) -> None:
     done = _run("report", str(hand_corpus), "--out", str(tmp_path / "out"), "--name", "a", "--name", "b")
     assert done.returncode == 2 and "2 names for 1 corpora" in done.stderr
