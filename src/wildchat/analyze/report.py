@@ -26,7 +26,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from wildchat.analyze import figures
 from wildchat.analyze.scan import ScanOptions, scan_corpus
 from wildchat.analyze.stats import first_turn_prompts, table1_and_distributions
-from wildchat.analyze.table1 import table1_html, table1_markdown
+from wildchat.analyze.table1 import details_html, table1_html, table1_markdown
 from wildchat.analyze.tokens import TokenCounter, default_token_counter
 
 REPORT_VERSION = 1
@@ -275,6 +275,8 @@ def render_html(
 <section id="table1"><h2>Table 1</h2>
 {table1_html(names, [per_corpus[n]["table1"] for n in names])}
 <ul class="notes">{note_items}</ul></section>
+<section id="details"><h2>More numbers</h2>
+{details_html(names, [per_corpus[n] for n in names])}</section>
 <section id="diversity-scores"><h2>Prompt diversity scores</h2>
 <table><thead><tr><th></th><th>prompts</th><th>mean pairwise cosine distance</th><th>Vendi score</th></tr>
 </thead><tbody>{diversity_rows}</tbody></table></section>

@@ -78,3 +78,46 @@ def table1_html(names: Sequence[str], table1s: Sequence[dict[str, Any]]) -> str:
 
 def _md(text: str) -> str:
     return text.replace("|", "\\|")
+
+
+#: Further per-corpus numbers the figures summarise, shown under Table 1 in the HTML.
+DETAIL_ROWS: tuple[Row, ...] = (
+    ("Multi-turn conversations", lambda s: fmt_percent(s["turns"]["share_multi_turn"])),
+    ("Conversations with > 10 turns", lambda s: fmt_percent(s["turns"]["share_over_10"])),
+    (
+        "User turns / assistant turns",
+        lambda s: f"{fmt_int(s['messages']['user_turns'])} / {fmt_int(s['messages']['assistant_turns'])}",
+    ),
+    (
+        "Median user / assistant tokens",
+        lambda s: (
+            f"{fmt_float(s['tokens']['user']['median'])} / {fmt_float(s['tokens']['assistant']['median'])}"
+        ),
+    ),
+    (
+        "Turns measured for tokens (user / assistant)",
+        lambda s: f"{fmt_int(s['tokens']['user']['turns'])} / {fmt_int(s['tokens']['assistant']['turns'])}",
+    ),
+    ("First / last day (UTC)", lambda s: f"{s['time']['first'] or MISSING} / {s['time']['last'] or MISSING}"),
+    ("Conversations per user (mean)", lambda s: fmt_float(s["users"]["mean_conversations_per_user"])),
+    ("Toxic conversations", lambda s: fmt_percent(s["toxicity"]["toxic_flag"]["conversation_share"])),
+    (
+        "OpenAI moderation flagged (user turns)",
+        lambda s: fmt_percent(s["toxicity"]["openai_moderation"]["flagged_share"]),
+    ),
+    (
+        "Detoxify toxicity > 0.1 (user turns)",
+        lambda s: fmt_percent(s["toxicity"]["detoxify"]["labels"]["toxicity"]),
+    ),
+)
+
+
+def details_html(names: Sequence[str], stats: Sequence[dict[str, Any]]) -> str:
+    head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
+    body = "".join(
+        f"<tr><th scope='row'>{html.escape(label)}</th>"
+        + "".join(f"<td>{html.escape(get(s))}</td>" for s in stats)
+        + "</tr>"
+        for label, get in DETAIL_ROWS
+    )
+    return f"<table class='details'><thead><tr><th></th>{head}</tr></thead><tbody>{body}</tbody></table>"

@@ -121,6 +121,11 @@ def test_html_is_self_contained(hand_report: ReportResult) -> None:
     for external in ("http://", "https://", "<script src", "<link "):
         assert external not in lowered
     assert "Hand" in page and "Bare" in page and "12.50%" in page
+    # The details table: Hand has 2 of 5 conversations multi-turn, 1 of 5 toxic; Bare has no flag at all.
+    details = page[page.index("<table class='details'>") :]
+    details = details[: details.index("</table>")]
+    assert "<th scope='row'>Multi-turn conversations</th><td>40.00%</td><td>0.00%</td>" in details
+    assert "<th scope='row'>Toxic conversations</th><td>20.00%</td><td>—</td>" in details
 
 
 def test_shard_missing_whole_columns(narrow_corpus: Path, tmp_path: Path) -> None:
