@@ -129,3 +129,22 @@ def test_max_tokens_cap_is_applied_and_recorded(tmp_path: Path, upstream: FakeUp
 def test_consent_body_over_the_limit_gets_413(limited: Gateway) -> None:
     body = {"agree": True, "terms_version": "2026-11-26", "padding": "p" * 30_000}
     assert_openai_error(httpx.post(limited.api + "/consent", json=body), 413, "request_too_large")
+
+
+def test_new_consents_are_rate_limited_per_hashed_ip(tmp_path: Path, upstream: FakeUpstream) -> None:
+    gw = start_gateway(
+        tmp_path / "data", upstream.url, "--trusted-proxies", "127.0.0.1/32", "--rate-limit-consent", "2"
+    )
+    try:
+        body = {"agree": True, "terms_version": "2026-11-26"}
+
+        def agree(ip: str) -> httpx.Response:
+            return httpx.post(gw.api + "/consent", json=body, headers={"X-Forwarded-For": ip})
+
+        assert [agree("192.0.2.1").status_code for _ in range(2)] == [200, 200]
+        refused = agree("192.0.2.1")
+        assert_openai_error(refused, 429, "rate_limit_exceeded")
+        assert int(refused.headers["retry-after"]) >= 1
+        assert agree("192.0.2.2").status_code == 200
+    finally:
+        gw.stop()
