@@ -43,7 +43,7 @@ class Prepared:
 
 def prepare(settings: Settings) -> Prepared:
     from wildchat.collect.geo import GeoError, GeoLocator
-    from wildchat.collect.ip_hash import IpHasher, SaltError, load_salt
+    from wildchat.collect.ip_hash import IpHasher, SaltError, load_salt, verify_salt
     from wildchat.collect.store import StoreError, open_store
 
     try:
@@ -67,6 +67,7 @@ def prepare(settings: Settings) -> Prepared:
             value=settings.salt.get_secret_value() if settings.salt else None,
             file=settings.salt_file,
         )
+        verify_salt(store, salt)  # a different salt than the calls were hashed with would split every user
         locator = GeoLocator(settings.geoip_mmdb)
         prepared = Prepared(settings, store, IpHasher(salt), locator, terms, "", None, [])
     except (SaltError, GeoError) as exc:

@@ -94,3 +94,20 @@ def test_refuses_to_start_when_the_salt_is_gone_but_calls_exist(
         start_gateway(data_dir, upstream.url, *NO_LIMITS, wait_s=30)
     message = str(caught.value)
     assert "salt" in message and "Traceback" not in message
+
+
+def test_refuses_to_start_with_another_salt_than_the_calls_were_hashed_with(
+    tmp_path: Path, upstream: FakeUpstream
+) -> None:
+    data_dir = tmp_path / "data"
+    gw = start_gateway(data_dir, upstream.url, *NO_LIMITS)
+    client = openai.OpenAI(base_url=gw.api, api_key=gw.consent(), max_retries=0)
+    client.chat.completions.create(model="fake", messages=[{"role": "user", "content": "one call"}])
+    gw.stop()
+    with pytest.raises(RuntimeError) as caught:
+        start_gateway(
+            data_dir, upstream.url, *NO_LIMITS, env={"WILDCHAT_SALT": "a-different-salt"}, wait_s=30
+        )
+    message = str(caught.value)
+    assert "fingerprint" in message and "Traceback" not in message
+    assert "a-different-salt" not in message  # the salt itself is a secret
