@@ -37,8 +37,9 @@ WRITER = textwrap.dedent(
 
 
 @pytest.mark.slow
-def test_every_batch_reported_committed_survives_kill_9(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path}/logs.sqlite3"
+@pytest.mark.parametrize("query", ["", "?synchronous=normal"], ids=["full", "normal"])
+def test_every_batch_reported_committed_survives_kill_9(tmp_path: Path, query: str) -> None:
+    url = f"sqlite:///{tmp_path}/logs.sqlite3{query}"
     child = subprocess.Popen(
         [sys.executable, "-c", WRITER, url, str(Path(__file__).parent)],
         stdout=subprocess.PIPE,

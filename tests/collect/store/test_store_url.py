@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from wildchat.collect.store import redact_url, sqlite_url
@@ -28,3 +30,28 @@ def test_redact_url_drops_passwords(url: str, safe: str) -> None:
 def test_sqlite_url_keeps_absolute_paths_absolute() -> None:
     assert sqlite_url("/srv/wc/logs.sqlite3") == "sqlite:////srv/wc/logs.sqlite3"
     assert sqlite_url("data/logs.sqlite3") == "sqlite:///data/logs.sqlite3"
+
+
+def test_sqlite_synchronous_option(tmp_path: Path) -> None:
+    import sqlite3
+
+    from wildchat.collect.store import StoreError, open_store
+
+    store = open_store(sqlite_url(tmp_path / "normal.sqlite3") + "?synchronous=normal")
+    try:
+        store.migrate()
+        assert store.url.endswith("?synchronous=normal")  # exports record how the calls were kept
+        reopened = open_store(store.url)
+        assert reopened.url == store.url
+        reopened.close()
+    finally:
+        store.close()
+    default = open_store(sqlite_url(tmp_path / "full.sqlite3"))
+    try:
+        conn = default._writer  # type: ignore[attr-defined]
+        assert conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        assert isinstance(conn, sqlite3.Connection)
+    finally:
+        default.close()
+    with pytest.raises(StoreError, match="synchronous"):
+        open_store(sqlite_url(tmp_path / "x.sqlite3") + "?synchronous=off")

@@ -45,12 +45,20 @@ def open_store(url: str, *, create: bool = True) -> LogStore:
     if url.startswith(SQLITE_PREFIX):
         from wildchat.collect.store.sqlite import SQLiteStore
 
-        path = url[len(SQLITE_PREFIX) :]
+        path, _, query = url[len(SQLITE_PREFIX) :].partition("?")
         if not path or path == ":memory:":
             raise StoreError(
                 f"{url!r}: an SQLite store needs a file path, e.g. sqlite:///wildchat-data/logs.sqlite3"
             )
-        return SQLiteStore(Path(path), create=create)
+        options = dict(parse_qsl(query))
+        synchronous = options.pop("synchronous", "full").lower()
+        if options or synchronous not in ("full", "normal"):
+            raise StoreError(
+                f"{url!r}: the only SQLite option is ?synchronous=full (the default: every commit "
+                "survives power loss) or ?synchronous=normal (commits survive a crash or kill -9 of "
+                "the service, not a power cut)"
+            )
+        return SQLiteStore(Path(path), create=create, synchronous=synchronous)
     scheme = url.split(":", 1)[0].lower()
     if scheme in POSTGRES_SCHEMES:
         from wildchat.collect.store.postgres import PostgresStore
