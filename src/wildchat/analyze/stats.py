@@ -9,7 +9,8 @@ The definitions follow the WildChat paper's Table 1 and figures:
 * *languages* are counted over user turns (turn language, else the conversation's; a conversation
   without text counts ``turn`` prompts in its language), ``Nolang`` excluded, once with at least one prompt and once with at least 100 prompts;
 * a user turn is *toxic* as the corpus marks it (WildChat: OpenAI moderation flagged it or
-  Detoxify toxicity > 0.1); the share is unknown where no classifier ran on the corpus;
+  Detoxify toxicity > 0.1); the share is over turns that carry the flag (null = not classified, as
+  the importers write it) and unknown where none does;
 * tokens per turn are measured on all turns of a fixed-size random sample of conversations (all
   of them for corpora up to that size) with one tokenizer for every corpus (see ``tokens``).
 """
@@ -157,7 +158,7 @@ def table1_and_distributions(scan: Scan, tokens: TokenCounter) -> dict[str, Any]
         ),
     }
 
-    out["toxicity"] = _toxicity(scan, n_user_turns)
+    out["toxicity"] = _toxicity(scan)
     out["tokens"] = _tokens(scan, tokens)
     out["table1"] = {
         "conversations": n_conv,
@@ -204,7 +205,7 @@ def _users(scan: Scan, distinct: int) -> dict[str, Any]:
     }
 
 
-def _toxicity(scan: Scan, n_user_turns: int) -> dict[str, Any]:
+def _toxicity(scan: Scan) -> dict[str, Any]:
     oai_turns = int(_one(scan, "SELECT count(oai) FROM t WHERE role = 'user'"))
     dtx_turns = int(_one(scan, "SELECT count(dtx) FROM t WHERE role = 'user'"))
     cats: dict[str, float | None] = {}
@@ -218,15 +219,12 @@ def _toxicity(scan: Scan, n_user_turns: int) -> dict[str, Any]:
     for i, label in enumerate(DETOXIFY_LABELS):
         n = int(_one(scan, f"SELECT count(*) FROM t WHERE role = 'user' AND (dtx & {1 << i}) <> 0"))
         labels[label] = _share(n, dtx_turns)
-    # The toxic flag means something only where a classifier ran (or the corpus says so explicitly).
-    any_classifier = bool(_one(scan, "SELECT bool_or(has_oai OR has_dtx) FROM c"))
-    any_toxic = bool(_one(scan, "SELECT bool_or(toxic) FROM c")) or bool(
-        _one(scan, "SELECT bool_or(toxic) FROM t")
-    )
-    flag_known = any_classifier or any_toxic
+    # A null flag means "not classified" (importers write null where a source has no toxicity); shares
+    # are over the turns and conversations that carry a flag, and unknown where none does.
+    turns_known = int(_one(scan, "SELECT count(toxic) FROM t WHERE role = 'user'"))
     toxic_turns = int(_one(scan, "SELECT count(*) FROM t WHERE role = 'user' AND toxic"))
-    toxic_convs = int(_one(scan, "SELECT count(*) FROM c WHERE toxic"))
     convs_known = int(_one(scan, "SELECT count(toxic) FROM c"))
+    toxic_convs = int(_one(scan, "SELECT count(*) FROM c WHERE toxic"))
     return {
         "openai_moderation": {
             "ran": oai_turns > 0,
@@ -241,9 +239,11 @@ def _toxicity(scan: Scan, n_user_turns: int) -> dict[str, Any]:
             "labels": labels,
         },
         "toxic_flag": {
-            "known": flag_known,
-            "user_turn_share": _share(toxic_turns, n_user_turns) if flag_known else None,
-            "conversation_share": _share(toxic_convs, convs_known) if flag_known else None,
+            "known": turns_known > 0,
+            "user_turns_with_flag": turns_known,
+            "user_turn_share": _share(toxic_turns, turns_known),
+            "conversations_with_flag": convs_known,
+            "conversation_share": _share(toxic_convs, convs_known),
         },
     }
 

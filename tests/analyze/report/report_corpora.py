@@ -158,8 +158,13 @@ def bare_conversations() -> list[Conversation]:
             conversation_hash=f"b{i}",
             model="",
             timestamp=None,  # type: ignore[arg-type]
-            conversation=[Turn(role="user", content=prompt), Turn(role="assistant", content=reply)],
+            # No classifier ran: the toxic flags are null, as the importers write them.
+            conversation=[
+                Turn(role="user", content=prompt, toxic=None),  # type: ignore[arg-type]
+                Turn(role="assistant", content=reply, toxic=None),  # type: ignore[arg-type]
+            ],
             turn=1,
+            toxic=None,  # type: ignore[arg-type]
         )
         out.append(c)
     return out

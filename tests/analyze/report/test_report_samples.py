@@ -86,6 +86,10 @@ def test_report_covers_every_sample(sample_report: tuple[Path, dict[str, int]]) 
     meta = stats["corpora"]["wildchat-metadata"]
     assert meta["table1"]["users"] > 0 and meta["table1"]["user_tokens_mean"] is None
     assert meta["countries"]["top"] and meta["table1"]["languages_any"] >= 1
+    # The metadata carries a conversation-level toxic flag and no turns; the others carry no flag at all.
+    assert meta["toxicity"]["toxic_flag"]["conversation_share"] is not None
+    assert meta["table1"]["toxic_user_turn_share"] is None
+    assert stats["corpora"]["sharegpt"]["toxicity"]["toxic_flag"]["conversation_share"] is None
     assert stats["corpora"]["alpaca"]["table1"]["mean_turns"] == pytest.approx(1.0)
     assert stats["corpora"]["sharegpt"]["table1"]["mean_turns"] > 1
     table = (report / "table1.md").read_text(encoding="utf-8")
