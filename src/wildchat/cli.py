@@ -366,7 +366,9 @@ def import_corpus(
 
 @app.command()
 def report(
-    corpora: list[Path] = typer.Argument(..., help="Corpus folders (data/train-*.parquet), shown side by side."),
+    corpora: list[Path] = typer.Argument(
+        ..., help="Corpus folders (data/train-*.parquet), shown side by side."
+    ),
     out: Path = typer.Option(..., "--out", help="Report folder: index.html, stats.json, table1.md."),
     names: list[str] = typer.Option(
         None, "--name", "--names", help="Display name per corpus, in order (repeat); default: folder names."
