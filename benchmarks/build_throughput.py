@@ -4,9 +4,9 @@ One run on seeded synthetic logs (``curate/synthetic.py``; default 100k conversa
 
 1. ours, end to end: ``build_corpus`` with every step on (lingua high accuracy, the toxicity suite,
    Presidio + secret detectors, MinHash dedup keys + corpus-wide resolution), the local engine with
-   2 worker processes. Prints conversations/s (wall clock), each step's share (worker-seconds, and the
-   conversations/s that step alone would sustain on 2 workers), and the peak RSS of the whole process
-   tree (sampled from /proc every 0.2 s).
+   2 worker processes, run as ``wildchat build`` in a child process. Prints conversations/s (wall
+   clock), each step's share (worker-seconds, and the conversations/s that step alone would sustain on
+   2 workers), and the peak RSS of the build's whole process tree (sampled from /proc every 0.2 s).
 2. dedup alone, on the same conversations' user turns: ours (``dedup.signatures`` in 2 processes +
    ``DedupIndex``) vs datatrove's four-stage MinHash dedup (signature, buckets, cluster, filter) with
    2 workers, via ``benchmarks/dedup_throughput.py``'s runners: documents/s and the ratio.
@@ -35,9 +35,10 @@ WORKERS = 2
 
 
 class TreeRss:
-    """Peak resident memory of this process and all its descendants, sampled from /proc."""
+    """Peak resident memory of a process and all its descendants, sampled from /proc."""
 
-    def __init__(self, interval: float = 0.2) -> None:
+    def __init__(self, root: int, interval: float = 0.2) -> None:
+        self.root = root
         self.peak = 0
         self._interval = interval
         self._stop = threading.Event()
@@ -53,7 +54,7 @@ class TreeRss:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, _tree_rss(os.getpid()))
+            self.peak = max(self.peak, _tree_rss(self.root))
             self._stop.wait(self._interval)
 
 
@@ -82,21 +83,25 @@ def _tree_rss(root: int) -> int:
 
 
 def run_build(logs: Path, out: Path) -> dict[str, Any]:
-    from wildchat.curate.build import TombstoneSource, build_corpus
-    from wildchat.curate.pipeline import BuildOptions
+    """``wildchat build`` as a child process (as a user runs it), its whole process tree sampled."""
+    import json
+    import subprocess
 
-    with TreeRss() as rss:
-        start = time.perf_counter()
-        result = build_corpus(
-            logs,
-            out,
-            options=BuildOptions(dedup="flag"),
-            tombstones=TombstoneSource(applied=False, note="benchmark"),
-            workers=WORKERS,
-            progress=False,
-        )
-        wall = time.perf_counter() - start
-    return {"wall": wall, "conversations": result.conversations, "manifest": result.manifest, "rss": rss.peak}
+    cli = Path(sys.executable).with_name("wildchat")
+    command = [str(cli), "build", "--logs", str(logs), "--out", str(out), "--workers", str(WORKERS)]
+    start = time.perf_counter()
+    child = subprocess.Popen([*command, "--no-progress"], stdout=subprocess.DEVNULL)
+    with TreeRss(child.pid) as rss:
+        if child.wait() != 0:
+            raise SystemExit(f"wildchat build failed with exit code {child.returncode}")
+    wall = time.perf_counter() - start
+    manifest = json.loads((out / "manifest.json").read_text())
+    return {
+        "wall": wall,
+        "conversations": manifest["counts"]["write"]["conversations"],
+        "manifest": manifest,
+        "rss": rss.peak,
+    }
 
 
 def user_docs_from_logs(logs: Path) -> list[tuple[str, str]]:

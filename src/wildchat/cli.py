@@ -201,7 +201,7 @@ def build(
     dedup: str = typer.Option("flag", help="flag (list duplicates), drop (remove them) or off."),
     strict: bool = typer.Option(False, "--strict", help="Stop at the first malformed record."),
     store: str = typer.Option(None, help="Store URL to read tombstones from (default: the export's own)."),
-    calls_per_bucket: int = typer.Option(20_000, min=1, help="Calls per bucket (memory per worker)."),
+    calls_per_bucket: int = typer.Option(10_000, min=1, help="Calls per bucket (memory per worker)."),
     progress: bool = typer.Option(True, help="Show progress on stderr."),
     steps_factory: str = typer.Option(
         "wildchat.curate.pipeline:default_steps", hidden=True, help="module:function giving the steps."

@@ -44,7 +44,7 @@ class BuildOptions:
 
     dedup: DedupMode = "flag"
     strict: bool = False
-    calls_per_bucket: int = 20_000
+    calls_per_bucket: int = 10_000
     #: "module:function" returning the conversation steps, given these options. Tests point it at
     #: fakes; the default runs every enricher.
     steps_factory: str = "wildchat.curate.pipeline:default_steps"
