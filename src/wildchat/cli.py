@@ -76,7 +76,7 @@ _DB_OPTION = typer.Option(
     None,
     "--db",
     envvar="WILDCHAT_DB",
-    help="Store URL (default: sqlite:///<data-dir>/logs.sqlite3), or postgresql://…",
+    help="sqlite:///PATH or postgresql://… (default: <data-dir>/logs.sqlite3).",
 )
 
 
