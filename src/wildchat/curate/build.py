@@ -47,6 +47,7 @@ from wildchat.curate.pipeline import (
     finished_results,
     keys_file,
     merge_results,
+    release_memory,
 )
 from wildchat.curate.reader import InputError, ReadReport, count_rows, is_parquet
 
@@ -236,6 +237,7 @@ def _partition(
         raise
     data = {"buckets": buckets, "report": report.as_dict()}
     marker.write_text(json.dumps(data), encoding="utf-8")
+    release_memory()  # the partition's buffers, before the workers start
     return data
 
 

@@ -228,7 +228,27 @@ class Pipeline:
         tmp_done = done.with_suffix(".tmp")
         tmp_done.write_text(result.to_json(), encoding="utf-8")
         tmp_done.replace(done)
+        del calls, conversations
+        release_memory()
         return result
+
+
+def release_memory() -> None:
+    """Hand freed memory back to the OS between buckets, so a long-lived worker does not creep upwards.
+
+    CPython and Arrow keep freed blocks for reuse; after a bucket most of them are garbage, and glibc
+    only returns heap pages on request (``malloc_trim``).
+    """
+    import contextlib
+    import ctypes
+    import gc
+
+    import pyarrow as pa
+
+    gc.collect()
+    pa.default_memory_pool().release_unused()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _timed(step: Step[Any], batch: list[Any], counts: StepCounts) -> list[Any]:
