@@ -96,6 +96,10 @@ class EmbeddedModel:
             str(self.threads),
             "--verbose",
             "False",
+            # By default llama-cpp-python's server cuts a running stream short whenever another request
+            # arrives; a public service has concurrent visitors, so requests wait their turn instead.
+            "--interrupt_requests",
+            "False",
         ]
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         # Its log names only our own loopback address (we are its one client); it goes to a file

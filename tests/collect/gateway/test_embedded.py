@@ -6,6 +6,7 @@ import importlib.util
 import os
 import signal
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -50,6 +51,12 @@ def test_embedded_smollm2_with_the_sdk(tmp_path: Path) -> None:
         assert calls[0].response_text == text and calls[1].response_text == streamed
         assert calls[0].completion_tokens is not None and 0 < calls[0].completion_tokens <= 24
         assert calls[0].params["max_tokens"] == 24 and calls[0].finish_reason in ("stop", "length")
+        # concurrent visitors: each stream waits its turn, none is cut short by the next request
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            texts = list(pool.map(lambda n: _stream(client, f"Count to {n}."), range(3, 6)))
+        assert all(t.strip() for t in texts)
+        later = [c for c in gw.calls() if c.received_at > calls[-1].received_at]
+        assert len(later) == 3 and all(c.status == CallStatus.OK for c in later)
         # the model server dying turns /healthz red
         (child,) = [
             int(pid)
@@ -64,3 +71,13 @@ def test_embedded_smollm2_with_the_sdk(tmp_path: Path) -> None:
     finally:
         gw.stop()
     assert (gw.data_dir / "embedded-model.log").exists()
+
+
+def _stream(client: openai.OpenAI, prompt: str) -> str:
+    chunks = client.chat.completions.create(
+        model="SmolLM2-135M-Instruct",
+        messages=[{"role": "user", "content": prompt}],
+        stream=True,
+        max_tokens=12,
+    )
+    return "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
