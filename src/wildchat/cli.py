@@ -143,11 +143,15 @@ def logs_export(
 @logs_app.command("forget")
 def logs_forget(
     hashed_ip: str = typer.Option(None, "--hashed-ip", help="The hashed_ip to forget (64 hex digits)."),
-    ip: str = typer.Option(None, "--ip", help="Or the raw IP: hashed here with the gateway's salt, never stored."),
+    ip: str = typer.Option(
+        None, "--ip", help="Or the raw IP: hashed here with the gateway's salt, never stored."
+    ),
     data_dir: Path = _DATA_DIR_OPTION,
     db: str = _DB_OPTION,
     salt_file: Path = typer.Option(
-        None, envvar="WILDCHAT_SALT_FILE", help="The gateway's salt file, for --ip (default: <data-dir>/salt)."
+        None,
+        envvar="WILDCHAT_SALT_FILE",
+        help="The gateway's salt file, for --ip (default: <data-dir>/salt).",
     ),
 ) -> None:
     """Delete every call from one IP (a request by email) and leave a tombstone for the corpus builder."""
@@ -422,8 +426,16 @@ def demo(
     from wildchat.demo.run import DemoOptions, run_demo
 
     options = DemoOptions(
-        out=out, shared=shared, calls=calls, concurrency=concurrency, max_tokens=max_tokens, port=port,
-        serve=serve, upstream_url=upstream_url, model=model, report=report,
+        out=out,
+        shared=shared,
+        calls=calls,
+        concurrency=concurrency,
+        max_tokens=max_tokens,
+        port=port,
+        serve=serve,
+        upstream_url=upstream_url,
+        model=model,
+        report=report,
     )
     raise typer.Exit(run_demo(options))
 
@@ -443,5 +455,3 @@ def main(
     ),
 ) -> None:
     """wildchat: your own WildChat, end to end."""
-
-
