@@ -16,6 +16,11 @@ if [ ! -x .venv-bench/bin/litellm ]; then
     || echo "warning: could not install litellm[proxy]; the gateway benchmark will skip its LiteLLM column" >&2
 fi
 
+if ! .venv/bin/python -c "import datatrove" >/dev/null 2>&1; then
+  say "installing datatrove (the dedup and build benchmarks' baseline; once)"
+  .venv/bin/pip install --disable-pip-version-check -q -e '.[bench]'
+fi
+
 status=0
 for script in benchmarks/*.py; do
   say "$script"
