@@ -413,9 +413,9 @@ def demo(
     shared: Path = typer.Option(
         Path("../shared/data/public"), envvar="WILDCHAT_SHARED_DATA", help="The public samples folder."
     ),
-    calls: int = typer.Option(300, min=1, help="About how many chat calls the simulated crowd makes."),
+    calls: int = typer.Option(240, min=1, help="About how many chat calls the simulated crowd makes."),
     concurrency: int = typer.Option(4, min=1, help="Visitors chatting at the same time."),
-    max_tokens: int = typer.Option(48, min=1, help="Reply length cap, to keep the demo quick."),
+    max_tokens: int = typer.Option(32, min=1, help="Reply length cap, to keep the demo quick."),
     port: int = typer.Option(0, help="Service port (0: a free one)."),
     serve: bool = typer.Option(False, "--serve", help="Leave the service running at the end."),
     upstream_url: str | None = typer.Option(None, help="Use this upstream instead of the embedded model."),

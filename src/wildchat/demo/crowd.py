@@ -38,7 +38,7 @@ ACCEPT_LANGUAGE = {
 
 #: Prompts are cut to this many characters: the embedded 135M model has a small context window and
 #: the demo must stay quick on two cores.
-MAX_PROMPT_CHARS = 600
+MAX_PROMPT_CHARS = 400
 
 
 @dataclass

@@ -47,9 +47,9 @@ PUBLIC_SAMPLES = (
 class DemoOptions:
     out: Path
     shared: Path
-    calls: int = 300
+    calls: int = 240
     concurrency: int = 4
-    max_tokens: int = 48
+    max_tokens: int = 32
     port: int = 0
     serve: bool = False
     seed: int = 7
