@@ -129,3 +129,13 @@ def test_conversation_to_table_keeps_turn_metadata() -> None:
     assert row["conversation"][1]["timestamp"] == when
     assert row["conversation"][0]["timestamp"] is None
     assert row["openai_moderation"] == [] and row["header"] is None
+
+
+def test_moderation_names_pair_each_api_name_with_its_underscore_alias() -> None:
+    from wildchat.records import MODERATION_ALIASES, MODERATION_API_CATEGORIES
+
+    assert len(MODERATION_API_CATEGORIES) == 11 and "self-harm/intent" in MODERATION_API_CATEGORIES
+    assert MODERATION_ALIASES["self-harm/intent"] == "self_harm_intent"
+    assert MODERATION_ALIASES["self_harm_intent"] == "self-harm/intent"
+    assert "hate" not in MODERATION_ALIASES  # a plain name has no other spelling
+    assert set(MODERATION_API_CATEGORIES) | set(MODERATION_ALIASES) == set(MODERATION_CATEGORIES)

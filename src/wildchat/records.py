@@ -189,6 +189,16 @@ MODERATION_CATEGORIES: Final = (
     "violence_graphic",
 )
 
+#: The moderation API's own names (slash/hyphen spelling), as WildChat's first release stored them.
+MODERATION_API_CATEGORIES: Final = tuple(c for c in MODERATION_CATEGORIES if "_" not in c)
+
+#: Each category name's other spelling ("self-harm/intent" <-> "self_harm_intent"). Names without a
+#: slash or hyphen ("hate") have no other spelling and are not keys.
+MODERATION_ALIASES: Final = {
+    **{c: c.replace("/", "_").replace("-", "_") for c in MODERATION_API_CATEGORIES if "/" in c or "-" in c},
+    **{c.replace("/", "_").replace("-", "_"): c for c in MODERATION_API_CATEGORIES if "/" in c or "-" in c},
+}
+
 #: Detoxify (multilingual) output labels, as WildChat-1M stores them.
 DETOXIFY_LABELS: Final = (
     "identity_attack",

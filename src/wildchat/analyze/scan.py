@@ -24,30 +24,19 @@ from typing import Final
 import duckdb
 
 from wildchat.corpus_io import shard_files
-from wildchat.records import DETOXIFY_LABELS, DETOXIFY_TOXIC_THRESHOLD, NOLANG
+from wildchat.records import (
+    DETOXIFY_LABELS,
+    DETOXIFY_TOXIC_THRESHOLD,
+    MODERATION_ALIASES,
+    MODERATION_API_CATEGORIES,
+    NOLANG,
+)
 
 #: OpenAI moderation categories as the report shows them: the API's slash names. A category counts
 #: as flagged when either spelling (``self-harm/intent`` or ``self_harm_intent``) is true.
-OAI_CATEGORIES: Final = (
-    "harassment",
-    "harassment/threatening",
-    "hate",
-    "hate/threatening",
-    "self-harm",
-    "self-harm/instructions",
-    "self-harm/intent",
-    "sexual",
-    "sexual/minors",
-    "violence",
-    "violence/graphic",
-)
+OAI_CATEGORIES: Final = MODERATION_API_CATEGORIES
 #: Bit of the OpenAI ``flagged`` field in the packed mask (after the categories).
 OAI_FLAGGED_BIT: Final = len(OAI_CATEGORIES)
-
-
-def underscore_alias(category: str) -> str:
-    """``self-harm/intent`` -> ``self_harm_intent``: the alias later moderation API versions added."""
-    return category.replace("/", "_").replace("-", "_")
 
 
 class CorpusError(ValueError):
@@ -135,7 +124,7 @@ def _scan_corpus(corpus_dir: Path, options: ScanOptions, temp_dir: Path) -> Scan
 
     oai_bits = " + ".join(
         f"(CASE WHEN coalesce(struct_extract(m.categories, '{cat}'), false)"
-        f" OR coalesce(struct_extract(m.categories, '{underscore_alias(cat)}'), false)"
+        f" OR coalesce(struct_extract(m.categories, '{MODERATION_ALIASES.get(cat, cat)}'), false)"
         f" THEN {1 << i} ELSE 0 END)"
         for i, cat in enumerate(OAI_CATEGORIES)
     )

@@ -12,20 +12,7 @@ from typing import Any
 
 from wildchat.analyze.importers.base import MalformedInput, Record, Where
 from wildchat.analyze.importers.fields import as_object, opt_float
-from wildchat.records import DETOXIFY_LABELS, MODERATION_CATEGORIES
-
-#: The OpenAI moderation API's original slash/hyphen names and the underscore aliases later versions
-#: added. WildChat-1M stores both spellings; sources may carry either one, or both.
-_ALIAS_PAIRS = (
-    ("harassment/threatening", "harassment_threatening"),
-    ("hate/threatening", "hate_threatening"),
-    ("self-harm", "self_harm"),
-    ("self-harm/instructions", "self_harm_instructions"),
-    ("self-harm/intent", "self_harm_intent"),
-    ("sexual/minors", "sexual_minors"),
-    ("violence/graphic", "violence_graphic"),
-)
-_OTHER_SPELLING = {a: b for a, b in _ALIAS_PAIRS} | {b: a for a, b in _ALIAS_PAIRS}
+from wildchat.records import DETOXIFY_LABELS, MODERATION_ALIASES, MODERATION_CATEGORIES
 
 
 def location_id(record: Record) -> str:
@@ -121,7 +108,7 @@ def openai_moderation_entry(value: Any, field: str, where: Where) -> dict[str, A
     # Hot loop (18 categories x every turn of a million conversations): plain dict look-ups, with the
     # checked conversion only for values that are not already the right type.
     for name in MODERATION_CATEGORIES:
-        other = _OTHER_SPELLING.get(name)
+        other = MODERATION_ALIASES.get(name)  # sources may carry either spelling, or both
         flag = categories.get(name)
         if flag is None and other is not None:
             flag = categories.get(other)

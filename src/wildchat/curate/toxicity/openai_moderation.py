@@ -25,7 +25,7 @@ from typing import Any
 
 import httpx
 
-from wildchat.records import MODERATION_CATEGORIES
+from wildchat.records import MODERATION_ALIASES, MODERATION_CATEGORIES
 
 log = logging.getLogger(__name__)
 
@@ -41,21 +41,6 @@ class _BadRequest(Exception):
     """The endpoint refused the request for what it contains: split it."""
 
 
-def _alias(name: str) -> str:
-    return name.replace("/", "_").replace("-", "_")
-
-
-#: Each of WildChat's 18 names paired with its other spelling ("self-harm/intent" <-> "self_harm_intent").
-#: Names without a slash or hyphen ("hate") are their own alias.
-_PARTNER: dict[str, str] = {}
-for _name in MODERATION_CATEGORIES:
-    if "/" in _name or "-" in _name:
-        _PARTNER[_name] = _alias(_name)
-        _PARTNER[_alias(_name)] = _name
-for _name in MODERATION_CATEGORIES:
-    _PARTNER.setdefault(_name, _name)
-
-
 def to_wildchat_shape(result: dict[str, Any]) -> dict[str, Any]:
     """One API result as WildChat stores it: all 18 names in ``categories`` and ``category_scores``.
 
@@ -69,7 +54,7 @@ def to_wildchat_shape(result: dict[str, Any]) -> dict[str, Any]:
     def pick(source: dict[str, Any], name: str, default: Any) -> Any:
         value = source.get(name)
         if value is None:
-            value = source.get(_PARTNER[name])
+            value = source.get(MODERATION_ALIASES.get(name, name))
         return default if value is None else value
 
     return {
