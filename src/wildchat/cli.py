@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from wildchat.collect.store import LogStore
-    from wildchat.curate.build import TombstoneSource
 
 app = typer.Typer(
     help="Collect consented chatbot conversations, curate them into a WildChat-schema corpus, analyze it.",
@@ -215,6 +214,7 @@ def build(
     import os
     import tempfile
 
+    from wildchat.build_inputs import build_inputs
     from wildchat.curate.build import build_corpus
     from wildchat.curate.engines import WorkerError
     from wildchat.curate.pipeline import BuildOptions
@@ -225,7 +225,7 @@ def build(
         raise typer.Exit(2)
     with tempfile.TemporaryDirectory(prefix="wildchat-build-") as tmp:
         try:
-            export, tombstones, options = _build_inputs(logs, store, Path(tmp), progress)
+            export, tombstones, options = build_inputs(logs, store, Path(tmp), progress)
             result = build_corpus(
                 export,
                 out,
@@ -257,52 +257,6 @@ def build(
         f"({read['malformed']:,} malformed record(s) skipped; tombstones "
         f"{'applied' if tombstones.applied else 'NOT applied: ' + tombstones.note})"
     )
-
-
-def _build_inputs(
-    logs: str, store: str | None, tmp: Path, progress: bool
-) -> tuple[Path, TombstoneSource, tuple[tuple[str, ...], tuple[str, ...]]]:
-    """The export file to build from and the tombstones to honour (composes collect and curate)."""
-    from wildchat.collect.export import export_calls, read_tombstones
-    from wildchat.collect.store import open_store, redact_url, sqlite_url
-    from wildchat.curate.build import TombstoneSource
-    from wildchat.curate.reader import InputError, store_url_of
-
-    path = Path(logs)
-    found = []
-    if "://" in logs or path.is_dir():
-        url = logs if "://" in logs else sqlite_url(path / "logs.sqlite3")
-        try:
-            log_store = open_store(url, create=False)
-            try:
-                export = export_calls(log_store, tmp / "calls.parquet", progress=progress).path
-                found = log_store.tombstones()
-            finally:
-                log_store.close()
-        except Exception as exc:  # any store failure here is a problem with the --logs the user gave
-            raise InputError(f"{redact_url(url)}: cannot export the calls ({exc})") from exc
-        source = TombstoneSource(applied=True, source=redact_url(url))
-    else:
-        export = path
-        store_url = store or store_url_of(path)
-        if store_url is None:
-            source = TombstoneSource(
-                applied=False, note="the export names no store and --store was not given"
-            )
-        else:
-            try:
-                found = read_tombstones(store_url)
-                source = TombstoneSource(applied=True, source=redact_url(store_url))
-            except Exception as exc:  # an unreachable store must not stop the build; the card says so
-                source = TombstoneSource(
-                    applied=False,
-                    source=redact_url(store_url),
-                    note=f"store unreadable: {type(exc).__name__}",
-                )
-    consents = tuple(sorted({t.consent_id for t in found if t.consent_id}))
-    ips = tuple(sorted({t.hashed_ip for t in found if t.hashed_ip}))
-    source.consents, source.hashed_ips = len(consents), len(ips)
-    return export, source, (consents, ips)
 
 
 @app.command("synth-logs")
